@@ -201,8 +201,8 @@ impl LogEvent {
                     method = %self.method,
                     path = %self.path,
                     status = status.as_u16(),
-                    kind,
-                    verdict = self.verdict.as_str(),
+                    kind = %kind,
+                    verdict = %self.verdict,
                     reason = %self.reason,
                 )
             };
