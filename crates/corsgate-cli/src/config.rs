@@ -76,7 +76,7 @@ impl Environment {
 }
 
 /// The effective configuration and where each value came from.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Loaded {
     pub options: CorsOptions,
     pub listen: String,
@@ -232,35 +232,38 @@ pub fn load(
             None => None,
         };
         let profile_name = loaded.profile.as_ref().map(|(n, _)| n.clone());
-        if let (Some(name), Some(profiles)) = (&profile_name, profiles) {
-            if let Some(p) = profiles.get(name) {
-                let toml::Value::Table(p) = p else {
+        // Every profile is checked, selected or not, so a typo in [profile.production] shows up
+        // in development too; only the selected one is applied.
+        for (name, p) in profiles.into_iter().flatten() {
+            let toml::Value::Table(p) = p else {
+                return Err(LoadError(format!(
+                    "{}: [profile.{name}] must be a table of options",
+                    display.display()
+                )));
+            };
+            let selected = profile_name.as_deref() == Some(name.as_str());
+            let mut scratch = loaded.clone();
+            let target = if selected { &mut loaded } else { &mut scratch };
+            target.profile_defined |= selected;
+            let source = Source::Profile {
+                name: name.clone(),
+                file: display.clone(),
+            };
+            for (key, value) in p {
+                if key == "profile" {
                     return Err(LoadError(format!(
-                        "{}: [profile.{name}] must be a table of options",
+                        "{}: [profile.{name}] cannot contain profiles",
                         display.display()
                     )));
-                };
-                loaded.profile_defined = true;
-                let source = Source::Profile {
-                    name: name.clone(),
-                    file: display.clone(),
-                };
-                for (key, value) in p {
-                    if key == "profile" {
-                        return Err(LoadError(format!(
-                            "{}: [profile.{name}] cannot contain profiles",
-                            display.display()
-                        )));
-                    }
-                    apply_toml(
-                        &mut loaded,
-                        key,
-                        value,
-                        &source,
-                        &display,
-                        &format!("profile.{name}."),
-                    )?;
                 }
+                apply_toml(
+                    target,
+                    key,
+                    value,
+                    &source,
+                    &display,
+                    &format!("profile.{name}."),
+                )?;
             }
         }
     }
@@ -318,22 +321,50 @@ fn display_path(path: &Path, cwd: &Path) -> PathBuf {
 }
 
 fn read_dotenv(path: &Path) -> Result<Vec<(String, String)>, LoadError> {
-    let iter = match dotenvy::from_path_iter(path) {
-        Ok(iter) => iter,
-        Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Vec::new())
-        }
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(LoadError(format!("cannot read {}: {e}", path.display()))),
     };
-    iter.map(|item| {
-        item.map_err(|e| {
-            LoadError(format!(
-                "{}: {e}\n  fix: write one NAME=value per line; quote values that contain spaces or #",
-                path.display()
-            ))
-        })
-    })
-    .collect()
+    // dotenvy handles quoting, escapes, `export` and ${VAR} substitution.
+    if let Ok(items) = dotenvy::from_read_iter(text.as_bytes()).collect::<Result<Vec<_>, _>>() {
+        return Ok(items);
+    }
+    // python-dotenv (behind pydantic-settings and the FastAPI guide) also takes unquoted values
+    // that dotenvy rejects, such as a bare JSON array:
+    //   ALLOWED_ORIGINS=["https://myapp.com", "https://www.myapp.com"]
+    // so fall back to reading line by line, taking such values verbatim.
+    let mut items = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if let Ok(parsed) = dotenvy::from_read_iter(t.as_bytes()).collect::<Result<Vec<_>, _>>() {
+            items.extend(parsed);
+            continue;
+        }
+        let bare = t.strip_prefix("export ").unwrap_or(t);
+        let key_ok = |k: &str| {
+            !k.is_empty()
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        };
+        match bare.split_once('=') {
+            Some((k, v)) if key_ok(k.trim()) => {
+                let v = v.split(" #").next().unwrap_or("").trim();
+                items.push((k.trim().to_string(), v.to_string()));
+            }
+            _ => {
+                return Err(LoadError(format!(
+                    "{}:{}: cannot parse `{t}`\n  fix: write one NAME=value per line; quote values that contain spaces or #",
+                    path.display(),
+                    n + 1
+                )))
+            }
+        }
+    }
+    Ok(items)
 }
 
 /// " (did you mean `x`?)" for the closest known name, if any is close.
