@@ -196,7 +196,7 @@ pub fn load(
                     e.to_string().trim_end()
                 ))
             })?;
-            loaded.config_file = Some(path.clone());
+            loaded.config_file = Some(display_path(path, &env.cwd));
             Some((path.clone(), table))
         }
         None => None,

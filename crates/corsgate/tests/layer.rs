@@ -303,3 +303,20 @@ async fn works_as_a_plain_hyper_service() {
     assert_eq!(r.body, "plain hyper");
     assert_cors_allowed(&r);
 }
+
+/// The README's axum usage: `Router::layer` added last also covers the fallback and 405s.
+#[tokio::test]
+async fn router_layer_covers_fallback_and_method_not_allowed() {
+    let policy = credentialed().build().unwrap();
+    let app = Router::new()
+        .route("/api/users", get(|| async { "[]" }))
+        .layer(corsgate::CorsLayer::new(policy));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    for (method, path, status) in [("GET", "/api/users", 200), ("GET", "/nope", 404), ("DELETE", "/api/users", 405)] {
+        let r = send(method, &format!("http://{addr}{path}"), &[("Origin", APP)]).await;
+        assert_eq!(r.status, status, "{method} {path}");
+        assert_cors_allowed(&r);
+    }
+}
