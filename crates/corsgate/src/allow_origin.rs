@@ -66,6 +66,21 @@ impl OriginSet {
         OriginVerdict::NotAllowed
     }
 
+    /// A plain-http origin the regex accepts, found by probing the domains written in it.
+    pub(crate) fn regex_http_example(&self, src: &str) -> Option<String> {
+        let re = self.regex.as_ref()?;
+        literal_domains(src)
+            .iter()
+            .flat_map(|d| {
+                [
+                    format!("http://{d}"),
+                    format!("http://www.{d}"),
+                    format!("http://app.{d}"),
+                ]
+            })
+            .find(|probe| re.is_match(probe))
+    }
+
     pub(crate) fn exact(&self) -> impl Iterator<Item = &str> {
         self.exact.iter().map(|s| &**s)
     }
@@ -126,10 +141,13 @@ pub(crate) fn build(
     }
     set.exact.sort();
     set.exact.dedup();
-    normalised.dedup();
+    let mut seen = std::collections::HashSet::new();
+    normalised.retain(|o| seen.insert(o.clone()));
 
     if let Some(src) = allow_origin_regex {
-        match Regex::new(&format!("^(?:{src})$")) {
+        // Parse the regex alone first: wrapped unchecked, `a)|(.*` would become
+        // `^(?:a)|(.*)$` and escape the anchors.
+        match Regex::new(src).and_then(|_| Regex::new(&format!("^(?:{src})$"))) {
             Ok(re) => {
                 regex_warnings(src, &re, warnings);
                 set.regex = Some(re);

@@ -340,8 +340,11 @@ pub(crate) fn parse_entry(raw: &str) -> Result<(OriginEntry, Vec<Normalisation>)
 
 fn check_host(host: &str, scheme: &str) -> Result<(), OriginError> {
     if host.starts_with('[') {
-        let inner = &host[1..host.len().saturating_sub(1)];
-        if host.ends_with(']') && inner.parse::<std::net::Ipv6Addr>().is_ok() {
+        let inner = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or("");
+        if inner.parse::<std::net::Ipv6Addr>().is_ok() {
             return Ok(());
         }
         return Err(err(
@@ -404,6 +407,10 @@ mod tests {
             "null",
             "",
             "https://bücher.example",
+            "https://*.[",
+            "https://*.[ß",
+            "https://[",
+            "https://[]",
         ] {
             assert!(parse_entry(bad).is_err(), "{bad} should be rejected");
         }

@@ -105,6 +105,15 @@ impl CorsOptions {
                     "plain http:// origin in the production profile: anyone on the network path can inject script into that page and use your API as it; serve the frontend over https",
                 ));
             }
+            if let Some(src) = &o.allow_origin_regex {
+                if let Some(example) = origins.regex_http_example(src) {
+                    warnings.push(ConfigWarning::new(
+                        "allow_origin_regex",
+                        src.clone(),
+                        format!("matches plain http:// origins such as {example} in the production profile; start it with https:// (not https?)"),
+                    ));
+                }
+            }
         }
 
         let (methods, normalised_methods) =
