@@ -314,7 +314,11 @@ async fn router_layer_covers_fallback_and_method_not_allowed() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    for (method, path, status) in [("GET", "/api/users", 200), ("GET", "/nope", 404), ("DELETE", "/api/users", 405)] {
+    for (method, path, status) in [
+        ("GET", "/api/users", 200),
+        ("GET", "/nope", 404),
+        ("DELETE", "/api/users", 405),
+    ] {
         let r = send(method, &format!("http://{addr}{path}"), &[("Origin", APP)]).await;
         assert_eq!(r.status, status, "{method} {path}");
         assert_cors_allowed(&r);
