@@ -54,3 +54,6 @@ pub use policy::Policy;
 
 #[cfg(feature = "tower")]
 pub use layer::{Cors, CorsBody, CorsLayer};
+
+#[cfg(feature = "browser")]
+pub mod browser;
