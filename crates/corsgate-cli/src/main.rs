@@ -1,5 +1,6 @@
 //! The `corsgate` command.
 
+mod check;
 mod config;
 mod demo;
 mod serve;
@@ -22,12 +23,16 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start-up; the size difference between subcommands does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the demo API behind a CORS policy (development policy by default).
     Serve(ServeArgs),
     /// Print the effective policy and where each value came from.
     Config(ConfigArgs),
+    /// Do what a browser does against a live URL and explain the verdict.
+    Check(check::CheckArgs),
 }
 
 #[derive(Args, Debug)]
@@ -131,6 +136,7 @@ fn main() -> ExitCode {
             };
             serve::run(loaded, policy)
         }
+        Command::Check(args) => check::run(args),
         Command::Config(args) => {
             let flags = args.common.policy.values(None);
             config_command(args.common.config, &flags, args.json)

@@ -2,6 +2,8 @@
 //! environment, and talks to it over loopback HTTP.
 #![allow(dead_code)]
 
+pub mod scripted;
+
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};

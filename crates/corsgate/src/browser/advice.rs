@@ -166,11 +166,21 @@ pub fn advise(outcome: &Outcome, req: &PageRequest) -> Option<Advice> {
                 "The {on} has no Access-Control-Allow-Origin header, so the browser hides it from the page. Either the server has no CORS configuration at all, or {} is not among its allowed origins (CORS middleware answers disallowed origins without the header).",
                 if origin == "null" { "the opaque origin 'null'".to_string() } else { format!("'{origin}'") }
             );
-            if let Some(s) = status.filter(|s| *s >= 400) {
-                cause.push_str(&format!(" The status was {s}: some frameworks add CORS headers only to successful responses (FastAPI/Starlette skip them on unhandled 500s), which turns a server error into a CORS error."));
-            }
-            if failure.error == PreflightMissingAllowOriginHeader {
-                cause.push_str(" For a preflight, also check that nothing in front of the CORS middleware (authentication, a router without an OPTIONS route) answers the OPTIONS request first: preflights never carry cookies or Authorization.");
+            let preflight_failed = failure.error == PreflightMissingAllowOriginHeader;
+            match status {
+                Some(s @ (401 | 403)) if preflight_failed => cause.push_str(&format!(
+                    " The preflight was refused with {s}: either the CORS policy rejects this origin, method or header set (corsgate answers rejected preflights with 403 and no CORS headers), or an authentication layer runs before CORS (preflights never carry cookies or Authorization)."
+                )),
+                Some(s) if preflight_failed && s >= 400 => cause.push_str(&format!(
+                    " The preflight got {s}: nothing answered the OPTIONS request as a preflight; the router saw it instead (no CORS middleware, or the middleware is added after the routes)."
+                )),
+                Some(s) if s >= 500 => cause.push_str(&format!(
+                    " The status was {s}: some frameworks add CORS headers only to handled responses (FastAPI/Starlette skip them on unhandled 500s), which turns a server error into a CORS error; the server's log has the real error."
+                )),
+                Some(s) if s >= 400 => cause.push_str(&format!(
+                    " The status was {s}; if CORS is configured, check that the CORS layer also wraps error responses."
+                )),
+                _ => {}
             }
             (cause, format!("Allow the origin {origin}:"))
         }
@@ -247,7 +257,10 @@ pub fn advise(outcome: &Outcome, req: &PageRequest) -> Option<Advice> {
     };
     let snippet = match failure.error.base() {
         RedirectContainsCredentials | CorsDisabledScheme => String::new(),
-        _ => format!("\n{}", snippet(server, &needs)),
+        _ => format!(
+            "\n  A configuration that allows this request (merge it into yours):\n{}",
+            snippet(server, &needs)
+        ),
     };
     Some(Advice {
         server,
