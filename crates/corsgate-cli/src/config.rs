@@ -10,10 +10,101 @@ use corsgate::{CorsOptions, Profile};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Settings of `corsgate serve` that are not policy options.
-pub const SERVE_KEYS: &[&str] = &["listen"];
+pub const SERVE_KEYS: &[&str] = &[
+    "listen",
+    "upstream",
+    "upstream_cors",
+    "connect_timeout",
+    "read_timeout",
+    "max_header_bytes",
+    "max_connections",
+    "shutdown_timeout",
+    "admin_prefix",
+];
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8000";
+
+/// What the gateway does with the upstream's own `Access-Control-*` response headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpstreamCors {
+    /// Removed, so the policy's headers are the only ones (no duplicate ACAO). The default.
+    Strip,
+    /// Passed through; the policy still overwrites ACAO/ACAC/ACEH on requests it allows.
+    Keep,
+}
+
+impl UpstreamCors {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpstreamCors::Strip => "strip",
+            UpstreamCors::Keep => "keep",
+        }
+    }
+}
+
+/// `serve`'s gateway settings (`serve --upstream`); see `gateway.rs` and `proxy.rs`.
+#[derive(Clone, Debug)]
+pub struct GatewaySettings {
+    /// The upstream base URL, validated (`http://host[:port][/base/path]`); `None` = demo API.
+    pub upstream: Option<String>,
+    pub upstream_cors: UpstreamCors,
+    pub connect_timeout: Duration,
+    /// Longest wait for the upstream without progress (response head, or between body chunks).
+    pub read_timeout: Duration,
+    pub max_header_bytes: usize,
+    pub max_connections: usize,
+    pub shutdown_timeout: Duration,
+    /// Where the health and metrics endpoints live; `""` turns them off.
+    pub admin_prefix: String,
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        GatewaySettings {
+            upstream: None,
+            upstream_cors: UpstreamCors::Strip,
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(60),
+            max_header_bytes: 64 * 1024,
+            max_connections: 1024,
+            shutdown_timeout: Duration::from_secs(30),
+            admin_prefix: "/__corsgate/".to_string(),
+        }
+    }
+}
+
+impl GatewaySettings {
+    /// The settings as `corsgate config` prints them (durations in the syntax they are read in).
+    pub fn rows(&self) -> Vec<(&'static str, serde_json::Value)> {
+        use serde_json::json;
+        vec![
+            ("upstream", json!(self.upstream)),
+            ("upstream_cors", json!(self.upstream_cors.as_str())),
+            (
+                "connect_timeout",
+                json!(show_duration(self.connect_timeout)),
+            ),
+            ("read_timeout", json!(show_duration(self.read_timeout))),
+            ("max_header_bytes", json!(self.max_header_bytes)),
+            ("max_connections", json!(self.max_connections)),
+            (
+                "shutdown_timeout",
+                json!(show_duration(self.shutdown_timeout)),
+            ),
+            ("admin_prefix", json!(self.admin_prefix)),
+        ]
+    }
+}
+
+fn show_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
 
 /// Where a value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,6 +171,7 @@ impl Environment {
 pub struct Loaded {
     pub options: CorsOptions,
     pub listen: String,
+    pub gateway: GatewaySettings,
     pub sources: BTreeMap<&'static str, Source>,
     pub profile: Option<(String, Source)>,
     pub profile_defined: bool,
@@ -151,6 +243,7 @@ pub fn load(
     let mut loaded = Loaded {
         options: defaults,
         listen: DEFAULT_LISTEN.to_string(),
+        gateway: GatewaySettings::default(),
         sources: BTreeMap::new(),
         profile: None,
         profile_defined: false,
@@ -465,8 +558,13 @@ fn expected_for(key: &str) -> &'static str {
         "a list of strings"
     } else if BOOL_KEYS.contains(&key) {
         "true or false"
-    } else if matches!(key, "max_age" | "preflight_status" | "reject_status") {
+    } else if matches!(
+        key,
+        "max_age" | "preflight_status" | "reject_status" | "max_header_bytes" | "max_connections"
+    ) {
         "a whole number"
+    } else if key.ends_with("_timeout") {
+        "a number of seconds or a string such as \"500ms\" or \"2s\""
     } else {
         "a string"
     }
@@ -545,9 +643,124 @@ fn set(loaded: &mut Loaded, key: &'static str, v: Value<'_>, source: Source) -> 
             Value::Text(t) => loaded.listen = t.trim().to_string(),
             _ => return Err("must be an address string such as \"127.0.0.1:8000\"".to_string()),
         },
+        "upstream" => match v {
+            Value::Text(t) if t.trim().is_empty() => loaded.gateway.upstream = None,
+            Value::Text(t) => {
+                let upstream = crate::proxy::Upstream::parse(t.trim())?;
+                loaded.gateway.upstream = Some(upstream.to_string());
+            }
+            _ => return Err("must be a URL string such as \"http://127.0.0.1:8080\"".to_string()),
+        },
+        "upstream_cors" => match v {
+            Value::Text(t) => {
+                loaded.gateway.upstream_cors = match t.trim().to_ascii_lowercase().as_str() {
+                    "strip" => UpstreamCors::Strip,
+                    "keep" => UpstreamCors::Keep,
+                    other => return Err(format!(
+                        "{other:?} is not a choice; write \"strip\" (the default: the upstream's Access-Control-* headers are removed) or \"keep\""
+                    )),
+                }
+            }
+            _ => return Err("must be \"strip\" or \"keep\"".to_string()),
+        },
+        "connect_timeout" => loaded.gateway.connect_timeout = parse_duration(&v)?,
+        "read_timeout" => loaded.gateway.read_timeout = parse_duration(&v)?,
+        "shutdown_timeout" => loaded.gateway.shutdown_timeout = parse_duration(&v)?,
+        "max_header_bytes" => {
+            let n: usize = parse_int(&v, "a size in bytes between 1024 and 1048576, e.g. 65536")?;
+            if !(1024..=1024 * 1024).contains(&n) {
+                return Err(format!(
+                    "{n} is out of range; write a size in bytes between 1024 and 1048576, e.g. 65536"
+                ));
+            }
+            loaded.gateway.max_header_bytes = n;
+        }
+        "max_connections" => {
+            let n: usize = parse_int(&v, "a number of connections such as 1024")?;
+            if n == 0 {
+                return Err("0 would refuse every connection; write a number such as 1024".to_string());
+            }
+            loaded.gateway.max_connections = n;
+        }
+        "admin_prefix" => match v {
+            Value::Text(t) => loaded.gateway.admin_prefix = parse_admin_prefix(t)?,
+            _ => return Err("must be a path string such as \"/__corsgate/\", or \"\" to turn the endpoints off".to_string()),
+        },
         _ => return Err(format!("`{key}` cannot be set here")),
     }
     loaded.sources.insert(key, source);
+    Ok(())
+}
+
+/// Parses a duration: a whole number of seconds, or a string such as `"500ms"`, `"2s"`, `"1.5s"`,
+/// `"1m"`. Zero is refused: it would make every request time out.
+fn parse_duration(v: &Value<'_>) -> Result<Duration, String> {
+    const FIX: &str = "write seconds (5) or a string such as \"500ms\", \"2s\", \"1m\"";
+    let d = match v {
+        Value::Int(i) => u64::try_from(*i)
+            .map(Duration::from_secs)
+            .map_err(|_| format!("{i} is negative; {FIX}"))?,
+        Value::Text(t) => {
+            let t = t.trim();
+            let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+                (n, 0.001)
+            } else if let Some(n) = t.strip_suffix('s') {
+                (n, 1.0)
+            } else if let Some(n) = t.strip_suffix('m') {
+                (n, 60.0)
+            } else {
+                (t, 1.0)
+            };
+            let n: f64 = number
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n: &f64| n.is_finite() && *n >= 0.0 && *n <= 86_400.0 / scale)
+                .ok_or_else(|| format!("{t:?} is not a duration; {FIX}"))?;
+            Duration::from_secs_f64(n * scale)
+        }
+        _ => return Err(format!("must be a duration; {FIX}")),
+    };
+    if d.is_zero() {
+        return Err(format!("a zero timeout would fail every request; {FIX}"));
+    }
+    Ok(d)
+}
+
+/// The admin path prefix: `""` (or `"off"`) turns the endpoints off; otherwise an absolute path,
+/// normalised to end with `/`, that is not `/` itself (it would hide the whole upstream).
+fn parse_admin_prefix(t: &str) -> Result<String, String> {
+    let t = t.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("off") {
+        return Ok(String::new());
+    }
+    let fix = "write a path such as \"/__corsgate/\" that the upstream does not use, or \"\" to turn the endpoints off";
+    if !t.starts_with('/') {
+        return Err(format!("{t:?} does not start with `/`; {fix}"));
+    }
+    if t == "/" {
+        return Err(format!("\"/\" would hide every upstream path; {fix}"));
+    }
+    if !t.bytes().all(|b| b.is_ascii_graphic()) || t.contains(['?', '#', '%']) {
+        return Err(format!("{t:?} is not a plain path; {fix}"));
+    }
+    Ok(if t.ends_with('/') {
+        t.to_string()
+    } else {
+        format!("{t}/")
+    })
+}
+
+/// Applies `serve`'s gateway flags (`--upstream URL`...), given as `(key, flag, text)`; they
+/// are parsed like the same values from the environment.
+pub fn apply_flag_texts(
+    loaded: &mut Loaded,
+    flags: &[(&'static str, &'static str, String)],
+) -> Result<(), LoadError> {
+    for (key, flag, text) in flags {
+        let source = Source::Flag((*flag).to_string());
+        apply_text(loaded, key, text, source)?;
+    }
     Ok(())
 }
 

@@ -3,6 +3,9 @@
 mod check;
 mod config;
 mod demo;
+mod gateway;
+mod metrics;
+mod proxy;
 mod serve;
 
 use clap::{Args, Parser, Subcommand};
@@ -40,6 +43,8 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
+    #[command(flatten)]
+    gateway: gateway::GatewayFlags,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -131,9 +136,13 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => {
             let flags = args.common.policy.values(args.listen);
-            let Some((loaded, policy)) = load_policy(args.common.config, &flags) else {
+            let Some((mut loaded, policy)) = load_policy(args.common.config, &flags) else {
                 return ExitCode::from(2);
             };
+            if let Err(e) = config::apply_flag_texts(&mut loaded, &args.gateway.values()) {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
             serve::run(loaded, policy)
         }
         Command::Check(args) => check::run(args),
@@ -214,6 +223,7 @@ fn config_command(config: Option<PathBuf>, flags: &FlagValues, json: bool) -> Ex
             "file": loaded.config_file.as_ref().map(|p| p.display().to_string()),
             "profile": loaded.profile.as_ref().map(|(n, s)| serde_json::json!({"name": n, "source": s.to_string(), "defined": loaded.profile_defined})),
             "listen": {"value": loaded.listen, "source": loaded.source_of("listen").to_string()},
+            "gateway": loaded.gateway.rows().into_iter().map(|(k, v)| (k.to_string(), serde_json::json!({"value": v, "source": loaded.source_of(k).to_string()}))).collect::<serde_json::Map<_, _>>(),
             "options": options,
             "warnings": built.as_ref().map(|p| p.warnings().iter().map(|w| w.to_string()).collect::<Vec<_>>()).unwrap_or_default(),
             "notes": loaded.notes,
@@ -244,6 +254,10 @@ fn config_command(config: Option<PathBuf>, flags: &FlagValues, json: bool) -> Ex
             listen.to_string(),
             loaded.source_of("listen")
         );
+        for (key, value) in &loaded.gateway.rows() {
+            let shown = json_to_toml(value);
+            println!("{key:<22} = {shown:<44} # {}", loaded.source_of(key));
+        }
         for (key, value) in &rows {
             let shown = json_to_toml(value);
             println!("{key:<22} = {shown:<44} # {}", loaded.source_of(key));

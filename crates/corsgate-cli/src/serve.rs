@@ -1,4 +1,5 @@
-//! `corsgate serve`: the demo API behind the CORS layer, with graceful shutdown.
+//! `corsgate serve`: the demo API behind the CORS layer, or (with `upstream`) the CORS gateway of
+//! `gateway.rs`; graceful shutdown either way.
 
 use crate::config::Loaded;
 use crate::demo;
@@ -20,7 +21,10 @@ pub fn run(loaded: Loaded, policy: Policy) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(loaded, policy)) {
+    let result = runtime.block_on(serve(loaded, policy));
+    // Whatever is still running (an upstream DNS lookup, a closing tunnel) gets a moment, no more.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -58,9 +62,32 @@ async fn serve(loaded: Loaded, policy: Policy) -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
     let o = policy.options();
-    tracing::info!(
-        "corsgate listening on http://{local} (demo API: GET/POST /api/users, GET/DELETE /api/users/{{id}}, GET /health)"
-    );
+    let upstream = loaded.gateway.upstream.clone();
+    match &upstream {
+        Some(up) => {
+            let admin = &loaded.gateway.admin_prefix;
+            tracing::info!(
+                "corsgate listening on http://{local} (gateway to {up}{})",
+                if admin.is_empty() {
+                    String::new()
+                } else {
+                    format!("; health at {admin}health, metrics at {admin}metrics")
+                }
+            );
+        }
+        None => {
+            tracing::info!(
+                "corsgate listening on http://{local} (demo API: GET/POST /api/users, GET/DELETE /api/users/{{id}}, GET /health)"
+            );
+            let ignored = crate::gateway::ignored_without_upstream(&loaded);
+            if !ignored.is_empty() {
+                tracing::warn!(
+                    "{} only apply with an upstream (--upstream URL); ignored for the demo API",
+                    ignored.join(", ")
+                );
+            }
+        }
+    }
     tracing::info!(
         "policy: origins {:?}{}, methods {:?}, headers {:?}, credentials {}, max_age {}",
         o.allow_origins,
@@ -73,6 +100,11 @@ async fn serve(loaded: Loaded, policy: Policy) -> Result<(), String> {
         o.allow_credentials,
         o.max_age
     );
+    if upstream.is_some() {
+        crate::gateway::run(listener, &loaded, policy, shutdown_signal()).await?;
+        tracing::info!("corsgate stopped");
+        return Ok(());
+    }
 
     // The CORS layer wraps the whole service, fallback included, so no response escapes it.
     let app = ServiceBuilder::new()
