@@ -2,6 +2,8 @@
 //! environment, and talks to it over loopback HTTP.
 #![allow(dead_code)]
 
+pub mod cases;
+pub mod chromium;
 pub mod scripted;
 
 use bytes::Bytes;

@@ -69,7 +69,7 @@ impl FailureStage {
 pub struct Failure {
     pub stage: FailureStage,
     pub error: CorsError,
-    /// DevTools' failed parameter, encoded as Chromium prints it in the console.
+    /// DevTools' failed parameter (`Network.CorsErrorStatus.failedParameter`).
     pub failed_parameter: String,
     /// The URL the failing response came from.
     pub url: String,
@@ -522,7 +522,7 @@ impl Fetch {
     }
 
     fn fail(&mut self, stage: FailureStage, (error, hint): CheckFailure) {
-        let failed_parameter = message::encode_hint(&hint);
+        let failed_parameter = message::devtools_parameter(&hint);
         let url = self.current.to_string();
         let console_message = message::console_message(
             self.initiator,
@@ -530,7 +530,7 @@ impl Fetch {
             self.initial.as_str(),
             &self.origin,
             error,
-            &failed_parameter,
+            &message::encode_hint(&hint),
         );
         self.finish(Verdict::Blocked(Failure {
             stage,

@@ -23,6 +23,32 @@ pub fn encode_hint(bytes: &[u8]) -> String {
     out
 }
 
+/// The failed parameter as DevTools reports it: the header bytes decoded as UTF-8, an invalid
+/// sequence dropped whole (its lead byte's length), as observed in Chromium 156 — the latin-1
+/// value `http://ex\xE9.test` is reported as `http://exest`. The console uses [`encode_hint`].
+pub fn devtools_parameter(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let len = match bytes[i] {
+            0x00..=0x7f => 1,
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let end = (i + len).min(bytes.len());
+        if let Ok(s) = std::str::from_utf8(&bytes[i..end]) {
+            out.push_str(s);
+        }
+        i = end;
+    }
+    out
+}
+
 /// The text after "has been blocked by CORS policy: ", suffixes included.
 pub fn detail(error: CorsError, hint: &str, initiator: Initiator) -> String {
     use CorsError::*;
