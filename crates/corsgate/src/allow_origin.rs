@@ -2,6 +2,7 @@
 
 use crate::error::{ConfigError, ConfigWarning};
 use crate::origin::{self, OriginEntry, OriginPattern, RequestOrigin};
+use http::HeaderValue;
 use regex::Regex;
 
 /// How an allowed origin was matched; reported in decisions and logs.
@@ -22,21 +23,37 @@ pub enum MatchedBy {
 #[derive(Debug)]
 pub(crate) struct OriginSet {
     pub(crate) any: bool,
-    /// Sorted, for allocation-free binary search.
+    /// Sorted, as listed by [`OriginSet::exact`].
     exact: Vec<Box<str>>,
+    /// The same entries ordered by length, then bytes, for the per-request look-up: most probes
+    /// are settled by the length alone, without reading the strings.
+    exact_by_len: Vec<Box<str>>,
     patterns: Vec<OriginPattern>,
     regex: Option<Regex>,
     null: bool,
 }
 
-pub(crate) enum OriginVerdict {
+pub(crate) enum OriginVerdict<'a> {
     Allowed(MatchedBy),
-    NotAllowed,
+    /// Printable ASCII, but allowed by nothing.
+    NotAllowed(&'a str),
     NullNotAllowed,
+    /// Not printable ASCII (`HeaderValue::to_str` fails).
+    Invalid,
 }
 
 impl OriginSet {
-    pub(crate) fn check(&self, origin: &str) -> OriginVerdict {
+    /// Checks a request's `Origin` value, in this order: `*`, `null`, exact entries, patterns,
+    /// regex. Allocation-free.
+    pub(crate) fn check<'a>(&self, value: &'a HeaderValue) -> OriginVerdict<'a> {
+        // Exact entries are printable ASCII and never `null`, so a byte-for-byte hit needs no
+        // validation and cannot pre-empt the `null` rule; `*` comes first, so not with `*`.
+        if !self.any && self.is_exact(value.as_bytes()) {
+            return OriginVerdict::Allowed(MatchedBy::Exact);
+        }
+        let Ok(origin) = value.to_str() else {
+            return OriginVerdict::Invalid;
+        };
         if self.any {
             return OriginVerdict::Allowed(MatchedBy::Any);
         }
@@ -47,9 +64,6 @@ impl OriginSet {
             } else {
                 OriginVerdict::NullNotAllowed
             };
-        }
-        if self.exact.binary_search_by(|e| (**e).cmp(origin)).is_ok() {
-            return OriginVerdict::Allowed(MatchedBy::Exact);
         }
         if !self.patterns.is_empty() {
             if let Some(parsed) = RequestOrigin::parse(origin) {
@@ -63,7 +77,17 @@ impl OriginSet {
                 return OriginVerdict::Allowed(MatchedBy::Regex);
             }
         }
-        OriginVerdict::NotAllowed
+        OriginVerdict::NotAllowed(origin)
+    }
+
+    fn is_exact(&self, origin: &[u8]) -> bool {
+        self.exact_by_len
+            .binary_search_by(|e| {
+                e.len()
+                    .cmp(&origin.len())
+                    .then_with(|| e.as_bytes().cmp(origin))
+            })
+            .is_ok()
     }
 
     /// A plain-http origin the regex accepts, found by probing the domains written in it.
@@ -101,6 +125,7 @@ pub(crate) fn build(
     let mut set = OriginSet {
         any: false,
         exact: Vec::new(),
+        exact_by_len: Vec::new(),
         patterns: Vec::new(),
         regex: None,
         null: allow_null_origin,
@@ -141,6 +166,9 @@ pub(crate) fn build(
     }
     set.exact.sort();
     set.exact.dedup();
+    set.exact_by_len = set.exact.clone();
+    set.exact_by_len
+        .sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
     let mut seen = std::collections::HashSet::new();
     normalised.retain(|o| seen.insert(o.clone()));
 

@@ -188,14 +188,12 @@ impl Policy {
     }
 
     fn check_origin<'r>(&self, value: &'r HeaderValue) -> Result<MatchedBy, Reason<'r>> {
-        let Ok(origin) = value.to_str() else {
-            return Err(Reason::InvalidOrigin);
-        };
-        match self.origins.check(origin) {
+        match self.origins.check(value) {
             OriginVerdict::Allowed(by) => Ok(by),
             OriginVerdict::NullNotAllowed => Err(Reason::NullOriginNotAllowed),
-            OriginVerdict::NotAllowed if origin.is_empty() => Err(Reason::InvalidOrigin),
-            OriginVerdict::NotAllowed => Err(Reason::OriginNotAllowed(origin)),
+            OriginVerdict::Invalid => Err(Reason::InvalidOrigin),
+            OriginVerdict::NotAllowed("") => Err(Reason::InvalidOrigin),
+            OriginVerdict::NotAllowed(origin) => Err(Reason::OriginNotAllowed(origin)),
         }
     }
 }

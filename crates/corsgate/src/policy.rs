@@ -4,6 +4,7 @@
 use crate::allow_origin::{self, OriginSet};
 use crate::error::{ConfigError, ConfigErrors, ConfigWarning};
 use crate::options::{CorsOptions, Profile};
+use crate::preflight::PreflightAnswers;
 use crate::safelist;
 use http::{HeaderValue, StatusCode};
 
@@ -15,6 +16,9 @@ pub struct Policy {
     pub(crate) origins: OriginSet,
     pub(crate) methods: AllowList,
     pub(crate) headers: AllowList,
+    /// The allowed header names (when listed) ordered by length, then bytes, for the look-up of
+    /// each requested name: most probes are settled by the length alone.
+    pub(crate) header_index: Vec<Box<str>>,
     pub(crate) credentials: bool,
     pub(crate) expose: Expose,
     pub(crate) private_network: bool,
@@ -28,6 +32,7 @@ pub struct Policy {
     pub(crate) acam: Option<HeaderValue>,
     pub(crate) acah: Option<HeaderValue>,
     pub(crate) acma: HeaderValue,
+    pub(crate) preflight_answers: PreflightAnswers,
 }
 
 #[derive(Debug)]
@@ -157,30 +162,42 @@ impl CorsOptions {
             AllowList::List(list) => Some(join_value(list.iter().map(|s| &**s))),
         };
         let acao_star = origins.any && !o.allow_credentials;
+        let mut header_index = match &headers {
+            AllowList::Any => Vec::new(),
+            AllowList::List(list) => list.clone(),
+        };
+        header_index.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
         let options = CorsOptions {
             allow_origins: normalised_origins,
             allow_methods: normalised_methods,
             allow_headers: normalised_headers,
             ..o.clone()
         };
-        Ok(Policy {
+        let mut policy = Policy {
             warnings,
             origins,
             methods,
             headers,
+            header_index,
             credentials: o.allow_credentials,
-            expose,
+            expose: match expose {
+                Expose::Value(v) => Expose::Value(shared(v)),
+                other => other,
+            },
             private_network: o.allow_private_network,
             preflight_status: preflight_status.unwrap_or(StatusCode::OK),
             reject_status: reject_status.unwrap_or(StatusCode::FORBIDDEN),
             block_disallowed: o.block_disallowed,
             debug: o.debug,
             acao_star,
-            acam,
-            acah,
-            acma: HeaderValue::from(o.max_age),
+            acam: acam.map(shared),
+            acah: acah.map(shared),
+            acma: shared(HeaderValue::from(o.max_age)),
             options,
-        })
+            preflight_answers: PreflightAnswers::default(),
+        };
+        policy.preflight_answers = policy.preflight_answers();
+        Ok(policy)
     }
 }
 
@@ -254,6 +271,13 @@ fn status_in(
             None
         }
     }
+}
+
+/// A header value built at run time holds its bytes in a buffer that becomes shared, which
+/// allocates, on its first clone. Take that clone now, so no request pays for it.
+fn shared(value: HeaderValue) -> HeaderValue {
+    drop(value.clone());
+    value
 }
 
 fn join_value<'a>(items: impl Iterator<Item = &'a str>) -> HeaderValue {

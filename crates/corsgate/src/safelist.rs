@@ -53,25 +53,108 @@ pub(crate) fn browser_normalises_method(m: &str) -> bool {
 
 /// RFC 9110 `token`: the syntax of method and header names.
 pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'.'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'|'
-                        | b'~'
-                )
-        })
+    token_case(s.as_bytes()).is_some()
+}
+
+/// `None` if `s` is not a token, else whether it holds an upper-case letter. One table look-up
+/// per byte: request header names are checked on every preflight.
+pub(crate) fn token_case(s: &[u8]) -> Option<bool> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut all = TCHAR | UPPER;
+    let mut any = 0u8;
+    for &b in s {
+        let c = CLASS[b as usize];
+        all &= c;
+        any |= c;
+    }
+    (all & TCHAR != 0).then_some(any & UPPER != 0)
+}
+
+/// Byte classes, as bit flags, for scanning header values in one pass.
+pub(crate) const TCHAR: u8 = 1;
+/// An upper-case letter (also a `TCHAR`).
+pub(crate) const UPPER: u8 = 2;
+/// Space or tab.
+pub(crate) const OWS: u8 = 4;
+pub(crate) const COMMA: u8 = 8;
+/// Allowed by `HeaderValue::to_str`: visible ASCII, space or tab.
+pub(crate) const VISIBLE: u8 = 16;
+
+/// RFC 9110 `tchar` (letters, digits and ``!#$%&'*+-.^_`|~``), whitespace, comma, and what
+/// `HeaderValue::to_str` accepts, for every byte.
+pub(crate) const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut class = 0;
+        if c == b'\t' || (c >= 0x20 && c < 0x7f) {
+            class |= VISIBLE;
+        }
+        if c == b' ' || c == b'\t' {
+            class |= OWS;
+        }
+        if c == b',' {
+            class |= COMMA;
+        }
+        if c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            )
+        {
+            class |= TCHAR;
+        }
+        if c.is_ascii_uppercase() {
+            class |= UPPER;
+        }
+        t[b] = class;
+        b += 1;
+    }
+    t
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_table_matches_rfc_9110_tchar() {
+        for b in 0..=255u8 {
+            let tchar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            assert_eq!(
+                is_token(&char::from(b).to_string()),
+                tchar && b < 128,
+                "{b}"
+            );
+            assert_eq!(
+                token_case(&[b]),
+                tchar.then_some(b.is_ascii_uppercase()),
+                "{b}"
+            );
+        }
+        assert!(!is_token(""));
+        assert_eq!(token_case(b"x-Request-id"), Some(true));
+        assert_eq!(token_case(b"x-request-id"), Some(false));
+        assert_eq!(token_case(b"x request"), None);
+        for b in 0..=255u8 {
+            let visible = b == b'\t' || (0x20..0x7f).contains(&b);
+            assert_eq!(CLASS[b as usize] & VISIBLE != 0, visible, "{b}");
+        }
+    }
 }
