@@ -367,3 +367,101 @@ fn could_not_check_is_exit_2_never_a_verdict() {
         "Fetch API cannot load ftp://127.0.0.1:8002/x. URL scheme \"ftp\" is not supported."
     );
 }
+
+/// An https server on loopback whose certificate comes from a CA made for the test.
+fn tls_server() -> (std::net::SocketAddr, String) {
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+    ca_params.distinguished_name = rcgen::DistinguishedName::new();
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "corsgate test CA");
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap())
+        .unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    leaf.distinguished_name = rcgen::DistinguishedName::new();
+    leaf.distinguished_name
+        .push(rcgen::DnType::CommonName, "corsgate test server");
+    let cert = leaf.signed_by(&key, &ca).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![cert.der().clone()],
+        rustls_pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    )
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let svc = hyper::service::service_fn(|_req| async {
+                        Ok::<_, std::convert::Infallible>(
+                            http::Response::builder()
+                                .header("access-control-allow-origin", "*")
+                                .body(http_body_util::Full::new(bytes::Bytes::from_static(b"ok")))
+                                .unwrap(),
+                        )
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(tls), svc)
+                        .await;
+                });
+            }
+        });
+    });
+    (rx.recv().unwrap(), ca.pem())
+}
+
+#[test]
+fn https_with_a_private_ca_and_tls_errors() {
+    let (addr, ca_pem) = tls_server();
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca_pem).unwrap();
+    let ca = ca_file.to_str().unwrap();
+    let url = format!("https://{addr}/x");
+
+    let (code, v) = check_json(&[&url, "--origin", PAGE, "--cacert", ca]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["allowed"], true);
+
+    // Without the CA the certificate is untrusted: could not check, never a CORS verdict.
+    let (code, stdout, stderr) = check(&[&url, "--origin", PAGE]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("TLS error") && stderr.contains("--cacert"),
+        "{stderr}"
+    );
+
+    // https to a port that speaks plain HTTP.
+    let plain = scripted::start();
+    let (code, _, stderr) = check(&[&format!("https://{}/x", plain.addr), "--origin", PAGE]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("TLS error"), "{stderr}");
+
+    let (code, _, stderr) = check(&[&url, "--origin", PAGE, "--cacert", "/nonexistent/ca.pem"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot read CA certificates"), "{stderr}");
+}
