@@ -47,17 +47,25 @@ fn policy() -> impl Strategy<Value = Policy> {
         any::<bool>(),
         subsequence(ORIGIN_ENTRIES.to_vec(), 0..=4),
         any::<bool>(),
-        proptest::option::of(subsequence(vec!["GET", "POST", "PUT", "DELETE", "PATCH"], 0..=5)),
-        proptest::option::of(subsequence(vec!["X-Custom", "Authorization", "x-request-id"], 0..=3)),
+        proptest::option::of(subsequence(
+            vec!["GET", "POST", "PUT", "DELETE", "PATCH"],
+            0..=5,
+        )),
+        proptest::option::of(subsequence(
+            vec!["X-Custom", "Authorization", "x-request-id"],
+            0..=3,
+        )),
     )
-        .prop_map(|(any_origin, origins, credentials, methods, headers)| Policy {
-            // `*` with credentials does not build; keep the generated policies valid.
-            any_origin: any_origin && !credentials,
-            origins,
-            credentials,
-            methods,
-            headers,
-        })
+        .prop_map(
+            |(any_origin, origins, credentials, methods, headers)| Policy {
+                // `*` with credentials does not build; keep the generated policies valid.
+                any_origin: any_origin && !credentials,
+                origins,
+                credentials,
+                methods,
+                headers,
+            },
+        )
 }
 
 fn options(p: &Policy) -> CorsOptions {
@@ -79,7 +87,13 @@ fn options(p: &Policy) -> CorsOptions {
 }
 
 /// The SPEC's rules, written out independently of the engine.
-fn policy_allows(p: &Policy, origin: &str, method: &str, headers: &[(&str, &str)], creds: CredentialsMode) -> bool {
+fn policy_allows(
+    p: &Policy,
+    origin: &str,
+    method: &str,
+    headers: &[(&str, &str)],
+    creds: CredentialsMode,
+) -> bool {
     let origin_ok = p.any_origin
         || (origin != "null"
             && p.origins.iter().any(|e| match *e {
@@ -87,7 +101,9 @@ fn policy_allows(p: &Policy, origin: &str, method: &str, headers: &[(&str, &str)
                     .strip_prefix("https://")
                     .and_then(|h| h.strip_suffix(".example.com"))
                     .is_some_and(|labels| !labels.is_empty()),
-                "http://localhost:*" => origin == "http://localhost" || origin.starts_with("http://localhost:"),
+                "http://localhost:*" => {
+                    origin == "http://localhost" || origin.starts_with("http://localhost:")
+                }
                 exact => exact == origin,
             }));
     let method = match method {
@@ -96,15 +112,25 @@ fn policy_allows(p: &Policy, origin: &str, method: &str, headers: &[(&str, &str)
     };
     let unsafe_headers: Vec<String> = headers
         .iter()
-        .filter(|(n, v)| !(n.eq_ignore_ascii_case("accept-language") || (n.eq_ignore_ascii_case("content-type") && *v == "text/plain")))
+        .filter(|(n, v)| {
+            !(n.eq_ignore_ascii_case("accept-language")
+                || (n.eq_ignore_ascii_case("content-type") && *v == "text/plain"))
+        })
         .map(|(n, _)| n.to_ascii_lowercase())
         .collect();
     let preflight = !matches!(method, "GET" | "HEAD" | "POST") || !unsafe_headers.is_empty();
     let method_ok = p.methods.as_ref().is_none_or(|m| m.contains(&method));
-    let always = ["accept", "accept-language", "content-language", "content-type"];
+    let always = [
+        "accept",
+        "accept-language",
+        "content-language",
+        "content-type",
+    ];
     let headers_ok = unsafe_headers.iter().all(|h| {
         always.contains(&h.as_str())
-            || p.headers.as_ref().is_none_or(|l| l.iter().any(|a| a.eq_ignore_ascii_case(h)))
+            || p.headers
+                .as_ref()
+                .is_none_or(|l| l.iter().any(|a| a.eq_ignore_ascii_case(h)))
     });
     let credentials_ok = creds != CredentialsMode::Include || p.credentials;
     origin_ok && (!preflight || (method_ok && headers_ok)) && credentials_ok
