@@ -259,6 +259,7 @@ impl Fetch {
                 });
             }
             // fetch() refuses before any network activity, with its own message.
+            fetch.cors_flag = true;
             let failure = Failure {
                 stage: FailureStage::Actual,
                 error: CorsError::CorsDisabledScheme,
