@@ -106,10 +106,6 @@ fn policy_allows(
                 }
                 exact => exact == origin,
             }));
-    let method = match method {
-        "patch" => "patch",
-        m => m,
-    };
     let unsafe_headers: Vec<String> = headers
         .iter()
         .filter(|(n, v)| {
