@@ -6,6 +6,7 @@ mod demo;
 mod gateway;
 mod metrics;
 mod proxy;
+mod scan;
 mod serve;
 
 use clap::{Args, Parser, Subcommand};
@@ -36,6 +37,8 @@ enum Command {
     Config(ConfigArgs),
     /// Do what a browser does against a live URL and explain the verdict.
     Check(check::CheckArgs),
+    /// Probe a live URL for CORS misconfigurations (reflection, null, look-alike origins, ...).
+    Scan(scan::ScanArgs),
 }
 
 #[derive(Args, Debug)]
@@ -146,6 +149,7 @@ fn main() -> ExitCode {
             serve::run(loaded, policy)
         }
         Command::Check(args) => check::run(args),
+        Command::Scan(args) => scan::run(args),
         Command::Config(args) => {
             let flags = args.common.policy.values(None);
             config_command(args.common.config, &flags, args.json)
