@@ -32,13 +32,19 @@ impl Policy {
                 out.insert(ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
             }
         }
-        vary::append(out, &[vary::ORIGIN], &VARY_ORIGIN);
+        vary_origin(out);
+    }
+
+    /// Whether [`Policy::apply_actual`] does more than [`vary_origin`] for this request: the
+    /// layer then keeps the policy for the response; otherwise it needs nothing of it.
+    pub(crate) fn actual_needs_policy(&self, cors: &ActualCors) -> bool {
+        self.acao_star || matches!(cors, ActualCors::Allowed(_))
     }
 
     /// Writes the headers of a blocked actual request (`block_disallowed`) and returns its
     /// status: no CORS headers, only `Vary: Origin`.
     pub fn write_rejection(&self, out: &mut HeaderMap) -> StatusCode {
-        vary::append(out, &[vary::ORIGIN], &VARY_ORIGIN);
+        vary_origin(out);
         self.reject_status
     }
 
@@ -55,6 +61,12 @@ impl Policy {
             }
         }
     }
+}
+
+/// What an actual response gets when its request was not allowed (or not CORS) and the answer
+/// depends on the origin: `Vary: Origin`, nothing else.
+pub(crate) fn vary_origin(out: &mut HeaderMap) {
+    vary::append(out, &[vary::ORIGIN], &VARY_ORIGIN);
 }
 
 /// The response's own header names, minus those scripts can always read or never read.

@@ -30,18 +30,25 @@ pub(crate) fn check<'r>(
     acrm: &'r HeaderValue,
     headers: &'r HeaderMap,
 ) -> Result<(), Reason<'r>> {
-    let method = acrm
-        .to_str()
-        .map_err(|_| Reason::InvalidRequestMethod)?
-        .trim_ascii();
-    if !safelist::is_token(method) {
-        return Err(Reason::InvalidRequestMethod);
-    }
     // Literal, case-sensitive, safelisted methods included: as Starlette does, and as Chromium
-    // compares Access-Control-Allow-Methods.
-    if let AllowList::List(list) = &policy.methods {
-        if !list.iter().any(|m| **m == *method) {
-            return Err(Reason::MethodNotAllowed(method));
+    // compares Access-Control-Allow-Methods. Listed methods are tokens, so a byte-for-byte hit
+    // (what browsers send) is valid without further checks.
+    let listed = match &policy.methods {
+        AllowList::List(list) => list.iter().any(|m| m.as_bytes() == acrm.as_bytes()),
+        AllowList::Any => false,
+    };
+    if !listed {
+        let method = acrm
+            .to_str()
+            .map_err(|_| Reason::InvalidRequestMethod)?
+            .trim_ascii();
+        if !safelist::is_token(method) {
+            return Err(Reason::InvalidRequestMethod);
+        }
+        if let AllowList::List(list) = &policy.methods {
+            if !list.iter().any(|m| **m == *method) {
+                return Err(Reason::MethodNotAllowed(method));
+            }
         }
     }
     for line in headers.get_all(ACCESS_CONTROL_REQUEST_HEADERS) {
@@ -159,8 +166,14 @@ impl Policy {
             if let (Some(answer), Some(origin)) = (&templates.allowed, decision.origin) {
                 *out = answer.clone();
                 if !self.acao_star {
-                    // Replaces the placeholder, keeping its place.
-                    out.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+                    // Replace the placeholder in place. It is the third entry: walking to it is
+                    // cheaper than hashing the name to find it.
+                    if let Some((_, v)) = out
+                        .iter_mut()
+                        .find(|(name, _)| *name == ACCESS_CONTROL_ALLOW_ORIGIN)
+                    {
+                        *v = origin.clone();
+                    }
                 }
                 self.insert_private_network(request, out);
                 return self.preflight_status;

@@ -105,16 +105,17 @@ where
             // non-browser clients must keep working; they just get no CORS headers.
             _ => {
                 let cors = decision.actual();
+                // Without an allowed origin the response needs only `Vary: Origin` (in most
+                // policies): then no shared reference count is touched per request.
+                let finish = Finish {
+                    policy: policy.actual_needs_policy(&cors).then(|| policy.clone()),
+                    cors,
+                };
                 match catch_unwind(AssertUnwindSafe(|| self.inner.call(req))) {
                     Ok(fut) => ResponseFuture {
-                        state: State::Inner {
-                            fut,
-                            policy: policy.clone(),
-                            cors,
-                            log,
-                        },
+                        state: State::Inner { fut, finish, log },
                     },
-                    Err(panic) => ResponseFuture::ready(panic_response(policy, &cors, panic), log),
+                    Err(panic) => ResponseFuture::ready(panic_response(&finish, panic), log),
                 }
             }
         }
@@ -132,11 +133,23 @@ fn set_debug_body<B>(resp: &mut Response<CorsBody<B>>, decision: &Decision<'_>) 
     *resp.body_mut() = CorsBody::full(line);
 }
 
-fn panic_response<B>(
-    policy: &Policy,
-    cors: &ActualCors,
-    panic: Box<dyn Any + Send>,
-) -> Response<CorsBody<B>> {
+/// What an actual response is finished with: the policy when its headers need it.
+#[derive(Debug)]
+struct Finish {
+    policy: Option<Arc<Policy>>,
+    cors: ActualCors,
+}
+
+impl Finish {
+    fn apply(&self, out: &mut http::HeaderMap) {
+        match &self.policy {
+            Some(policy) => policy.apply_actual(&self.cors, out),
+            None => crate::actual::vary_origin(out),
+        }
+    }
+}
+
+fn panic_response<B>(finish: &Finish, panic: Box<dyn Any + Send>) -> Response<CorsBody<B>> {
     let msg = panic
         .downcast_ref::<&str>()
         .copied()
@@ -150,7 +163,7 @@ fn panic_response<B>(
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp.headers_mut()
         .insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-    policy.apply_actual(cors, resp.headers_mut());
+    finish.apply(resp.headers_mut());
     resp
 }
 
@@ -229,8 +242,7 @@ pin_project! {
         Inner {
             #[pin]
             fut: F,
-            policy: Arc<Policy>,
-            cors: ActualCors,
+            finish: Finish,
             log: Option<Box<LogEvent>>,
         },
         Ready {
@@ -261,21 +273,16 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut state = self.project().state;
         let (result, log) = match state.as_mut().project() {
-            StateProj::Inner {
-                fut,
-                policy,
-                cors,
-                log,
-            } => {
+            StateProj::Inner { fut, finish, log } => {
                 let result = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
                     Ok(Poll::Pending) => return Poll::Pending,
                     Ok(Poll::Ready(Ok(resp))) => {
                         let (mut parts, body) = resp.into_parts();
-                        policy.apply_actual(cors, &mut parts.headers);
+                        finish.apply(&mut parts.headers);
                         Ok(Response::from_parts(parts, CorsBody::inner(body)))
                     }
                     Ok(Poll::Ready(Err(e))) => Err(e),
-                    Err(panic) => Ok(panic_response(policy, cors, panic)),
+                    Err(panic) => Ok(panic_response(finish, panic)),
                 };
                 (result, log.take())
             }
