@@ -23,6 +23,7 @@ pub const SERVE_KEYS: &[&str] = &[
     "max_connections",
     "shutdown_timeout",
     "admin_prefix",
+    "workers",
 ];
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8000";
 
@@ -58,6 +59,8 @@ pub struct GatewaySettings {
     pub shutdown_timeout: Duration,
     /// Where the health and metrics endpoints live; `""` turns them off.
     pub admin_prefix: String,
+    /// Worker threads (one event loop and upstream pool each); 0 = one per core.
+    pub workers: usize,
 }
 
 impl Default for GatewaySettings {
@@ -71,6 +74,7 @@ impl Default for GatewaySettings {
             max_connections: 1024,
             shutdown_timeout: Duration::from_secs(30),
             admin_prefix: "/__corsgate/".to_string(),
+            workers: 0,
         }
     }
 }
@@ -94,6 +98,7 @@ impl GatewaySettings {
                 json!(show_duration(self.shutdown_timeout)),
             ),
             ("admin_prefix", json!(self.admin_prefix)),
+            ("workers", json!(self.workers)),
         ]
     }
 }
@@ -560,7 +565,12 @@ fn expected_for(key: &str) -> &'static str {
         "true or false"
     } else if matches!(
         key,
-        "max_age" | "preflight_status" | "reject_status" | "max_header_bytes" | "max_connections"
+        "max_age"
+            | "preflight_status"
+            | "reject_status"
+            | "max_header_bytes"
+            | "max_connections"
+            | "workers"
     ) {
         "a whole number"
     } else if key.ends_with("_timeout") {
@@ -681,6 +691,13 @@ fn set(loaded: &mut Loaded, key: &'static str, v: Value<'_>, source: Source) -> 
                 return Err("0 would refuse every connection; write a number such as 1024".to_string());
             }
             loaded.gateway.max_connections = n;
+        }
+        "workers" => {
+            let n: usize = parse_int(&v, "a number of threads, or 0 for one per core")?;
+            if n > 1024 {
+                return Err(format!("{n} threads is too many; write 0 (one per core) or a number up to 1024"));
+            }
+            loaded.gateway.workers = n;
         }
         "admin_prefix" => match v {
             Value::Text(t) => loaded.gateway.admin_prefix = parse_admin_prefix(t)?,

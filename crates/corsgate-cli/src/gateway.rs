@@ -8,7 +8,7 @@
 //!                                                        └─ Proxy ─► upstream (pooled client)
 //! ```
 
-use crate::config::Loaded;
+use crate::config::{GatewaySettings, Loaded};
 use crate::metrics::{self, Metrics};
 use crate::proxy::{self, ConnInfo, Proxy, ProxyBody, Shared, Upstream};
 use clap::Args;
@@ -63,6 +63,9 @@ pub struct GatewayFlags {
     /// Path prefix of the health and metrics endpoints ("" turns them off).
     #[arg(long = "admin-prefix", value_name = "PATH")]
     admin_prefix: Option<String>,
+    /// Worker threads, each with its own event loop and upstream pool (0 = one per core).
+    #[arg(long, value_name = "N")]
+    workers: Option<String>,
 }
 
 impl GatewayFlags {
@@ -93,6 +96,7 @@ impl GatewayFlags {
                 &self.shutdown_timeout,
             ),
             ("admin_prefix", "--admin-prefix", &self.admin_prefix),
+            ("workers", "--workers", &self.workers),
         ]
         .into_iter()
         .filter_map(|(k, f, v)| v.clone().map(|v| (k, f, v)))
@@ -101,6 +105,11 @@ impl GatewayFlags {
 }
 
 /// Serves the gateway on `listener` until Ctrl-C / SIGTERM, then drains.
+///
+/// One worker thread per core, each with its own single-threaded runtime, its own upstream
+/// connection pool and its own copy of the listening socket (the kernel hands each new
+/// connection to one of them): a request and its upstream exchange stay on one thread, as in
+/// nginx's worker processes, instead of hopping between the threads of a work-stealing pool.
 pub async fn run(
     listener: TcpListener,
     loaded: &Loaded,
@@ -112,25 +121,7 @@ pub async fn run(
     let upstream = Upstream::parse(&text).map_err(|e| format!("upstream: {e}"))?;
     let metrics = Arc::new(Metrics::new());
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-
-    let mut connector = HttpConnector::new();
-    connector.set_connect_timeout(Some(settings.connect_timeout));
-    connector.set_nodelay(true);
-    let client = Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-        .pool_timer(TokioTimer::new())
-        .build(connector);
-
-    let layer = CorsLayer::new(policy);
-    let policy = layer.policy().clone();
-    let shared = Arc::new(Shared {
-        upstream,
-        client,
-        settings: settings.clone(),
-        metrics: metrics.clone(),
-        shutdown: shutdown_rx.clone(),
-    });
-    let cors = layer.layer(Proxy::new(shared.clone()));
+    let (finished_tx, finished_rx) = watch::channel(false);
 
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -139,14 +130,140 @@ pub async fn run(
         // the gateway's own 431 (with CORS headers) is the one clients normally see.
         .max_buf_size((2 * settings.max_header_bytes + 16 * 1024).max(8192))
         .keep_alive(true);
-    let mut overflow_http = http.clone();
-    overflow_http.keep_alive(false);
 
     let max = settings.max_connections.min(Semaphore::MAX_PERMITS);
-    let slots = Arc::new(Semaphore::new(max));
-    let overflow = Arc::new(Semaphore::new(OVERFLOW_CONNECTIONS));
+    let common = Arc::new(Common {
+        upstream,
+        settings: settings.clone(),
+        metrics,
+        layer: CorsLayer::new(policy),
+        http,
+        slots: Arc::new(Semaphore::new(max)),
+        overflow: Arc::new(Semaphore::new(OVERFLOW_CONNECTIONS)),
+    });
 
-    tokio::pin!(shutdown_signal);
+    let listener = listener
+        .into_std()
+        .map_err(|e| format!("cannot hand the listening socket to the workers: {e}"))?;
+    let threads = match settings.workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(64)),
+        n => n,
+    };
+    let mut workers = Vec::with_capacity(threads);
+    for i in 0..threads {
+        let socket = listener
+            .try_clone()
+            .map_err(|e| format!("cannot share the listening socket: {e}"))?;
+        let (common, stop, finished) = (common.clone(), shutdown_rx.clone(), finished_rx.clone());
+        let handle = std::thread::Builder::new()
+            .name(format!("corsgate-worker-{i}"))
+            .spawn(move || worker(socket, common, stop, finished))
+            .map_err(|e| format!("cannot start a worker thread: {e}"))?;
+        workers.push(handle);
+    }
+    drop(listener);
+
+    shutdown_signal.await;
+    // Stop accepting, let every connection finish what it is doing, then stop.
+    let open = max - common.slots.available_permits();
+    tracing::info!(
+        "shutting down: no new connections; waiting for {open} open connection(s) to finish (up to {:?}, shutdown_timeout)",
+        settings.shutdown_timeout
+    );
+    let _ = shutdown_tx.send(true);
+    let drained = tokio::time::timeout(settings.shutdown_timeout, async {
+        let all = u32::try_from(max).unwrap_or(u32::MAX);
+        let _a = common.slots.acquire_many(all).await;
+        let _b = common
+            .overflow
+            .acquire_many(OVERFLOW_CONNECTIONS as u32)
+            .await;
+    })
+    .await;
+    match drained {
+        Ok(()) => tracing::info!("all connections drained"),
+        Err(_) => tracing::warn!(
+            "{} connection(s) still open after shutdown_timeout; closing them",
+            max - common.slots.available_permits()
+        ),
+    }
+    let _ = finished_tx.send(true);
+    let _ = tokio::task::spawn_blocking(move || {
+        for w in workers {
+            let _ = w.join();
+        }
+    })
+    .await;
+    Ok(())
+}
+
+/// What every worker shares.
+struct Common {
+    upstream: Upstream,
+    settings: GatewaySettings,
+    metrics: Arc<Metrics>,
+    layer: CorsLayer,
+    http: hyper::server::conn::http1::Builder,
+    /// One permit per connection under `max_connections`.
+    slots: Arc<Semaphore>,
+    /// Connections beyond it, answered 503.
+    overflow: Arc<Semaphore>,
+}
+
+/// A worker thread: accepts on its copy of the socket until shutdown, serves its connections,
+/// and returns once the main thread says the drain is over.
+fn worker(
+    socket: std::net::TcpListener,
+    common: Arc<Common>,
+    stop: watch::Receiver<bool>,
+    mut finished: watch::Receiver<bool>,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("cannot start a worker's runtime: {e}");
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let listener = match TcpListener::from_std(socket) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!("a worker cannot use the listening socket: {e}");
+                return;
+            }
+        };
+        accept_loop(listener, &common, stop).await;
+        let _ = finished.wait_for(|done| *done).await;
+    });
+    // Connections still open past shutdown_timeout end here.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+}
+
+async fn accept_loop(listener: TcpListener, common: &Common, mut stop: watch::Receiver<bool>) {
+    let mut connector = HttpConnector::new();
+    connector.set_connect_timeout(Some(common.settings.connect_timeout));
+    connector.set_nodelay(true);
+    let client = Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .pool_timer(TokioTimer::new())
+        .build(connector);
+    let shared = Arc::new(Shared {
+        upstream: common.upstream.clone(),
+        client,
+        settings: common.settings.clone(),
+        metrics: common.metrics.clone(),
+        shutdown: stop.clone(),
+    });
+    let cors = common.layer.layer(Proxy::new(shared));
+    let policy = common.layer.policy().clone();
+    let metrics = &common.metrics;
+    let mut overflow_http = common.http.clone();
+    overflow_http.keep_alive(false);
+
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -156,11 +273,11 @@ pub async fn run(
                     continue;
                 }
             },
-            () = &mut shutdown_signal => break,
+            _ = stop.changed() => break,
         };
-        let (slot, overloaded) = match slots.clone().try_acquire_owned() {
+        let (slot, overloaded) = match common.slots.clone().try_acquire_owned() {
             Ok(slot) => (slot, false),
-            Err(_) => match overflow.clone().try_acquire_owned() {
+            Err(_) => match common.overflow.clone().try_acquire_owned() {
                 Ok(slot) => {
                     metrics.connections_overloaded.inc();
                     (slot, true)
@@ -179,23 +296,28 @@ pub async fn run(
             policy: policy.clone(),
             metrics: metrics.clone(),
             conn: ConnInfo {
-                peer,
+                peer_ip: http::HeaderValue::from_str(&peer.ip().to_string())
+                    .unwrap_or(http::HeaderValue::from_static("unknown")),
                 overloaded,
                 slot: Arc::new(slot),
             },
         };
-        let builder = if overloaded { &overflow_http } else { &http };
+        let builder = if overloaded {
+            &overflow_http
+        } else {
+            &common.http
+        };
         let conn = builder
             .serve_connection(TokioIo::new(stream), front)
             .with_upgrades();
-        let mut stop = shutdown_rx.clone();
+        let mut conn_stop = stop.clone();
         let metrics = metrics.clone();
         tokio::spawn(async move {
             metrics.connections_open.inc();
             tokio::pin!(conn);
             let result = tokio::select! {
                 r = conn.as_mut() => r,
-                _ = stop.changed() => {
+                _ = conn_stop.changed() => {
                     conn.as_mut().graceful_shutdown();
                     conn.await
                 }
@@ -206,29 +328,6 @@ pub async fn run(
             metrics.connections_open.dec();
         });
     }
-
-    // Stop accepting, let every connection finish what it is doing, then stop.
-    drop(listener);
-    let open = max - slots.available_permits();
-    tracing::info!(
-        "shutting down: no new connections; waiting for {open} open connection(s) to finish (up to {:?}, shutdown_timeout)",
-        settings.shutdown_timeout
-    );
-    let _ = shutdown_tx.send(true);
-    let drained = tokio::time::timeout(settings.shutdown_timeout, async {
-        let all = u32::try_from(max).unwrap_or(u32::MAX);
-        let _a = slots.acquire_many(all).await;
-        let _b = overflow.acquire_many(OVERFLOW_CONNECTIONS as u32).await;
-    })
-    .await;
-    match drained {
-        Ok(()) => tracing::info!("all connections drained"),
-        Err(_) => tracing::warn!(
-            "{} connection(s) still open after shutdown_timeout; closing them",
-            max - slots.available_permits()
-        ),
-    }
-    Ok(())
 }
 
 /// Accept errors are about one connection or a momentary shortage (too many open files): log,

@@ -10,6 +10,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use std::fmt;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 type Labels<const N: usize> = [(&'static str, &'static str); N];
@@ -26,12 +27,34 @@ pub const UPSTREAM_ERRORS: [&str; 7] = [
     "body_timeout",
 ];
 
+/// The `reason` labels, in [`reason_index`] order, with their verdict.
+const REASONS: [(&str, &str); 14] = [
+    ("not-cors", "no_origin"),
+    ("allowed", "allowed_any"),
+    ("allowed", "allowed_exact"),
+    ("allowed", "allowed_pattern"),
+    ("allowed", "allowed_regex"),
+    ("allowed", "allowed_null"),
+    ("rejected", "invalid_origin"),
+    ("rejected", "origin_not_allowed"),
+    ("rejected", "null_origin_not_allowed"),
+    ("rejected", "invalid_request_method"),
+    ("rejected", "method_not_allowed"),
+    ("rejected", "invalid_request_headers"),
+    ("rejected", "header_not_allowed"),
+    ("rejected", "private_network_not_allowed"),
+];
+const KINDS: [&str; 3] = ["not-cors", "preflight", "actual"];
+const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<Labels<3>, Counter>,
-    responses: Family<Labels<1>, Counter>,
+    /// Each (kind, reason) series, looked up once and then counted without the family's lock.
+    request_series: [OnceLock<Counter>; KINDS.len() * REASONS.len()],
+    responses: [Counter; CLASSES.len()],
     upstream_requests: Counter,
-    upstream_errors: Family<Labels<1>, Counter>,
+    upstream_errors: [Counter; UPSTREAM_ERRORS.len()],
     upstream_seconds: Histogram,
     pub connections_open: Gauge,
     pub connections_total: Counter,
@@ -60,11 +83,12 @@ impl Metrics {
             "Requests received, by CORS kind (preflight, actual, not-cors), verdict and reason",
             requests.clone(),
         );
-        let responses = Family::<Labels<1>, Counter>::default();
+        let response_family = Family::<Labels<1>, Counter>::default();
+        let responses = CLASSES.map(|c| response_family.get_or_create(&[("class", c)]).clone());
         registry.register(
             "responses",
             "Responses sent, by status class",
-            responses.clone(),
+            response_family,
         );
         let upstream_requests = Counter::default();
         registry.register(
@@ -72,14 +96,13 @@ impl Metrics {
             "Requests forwarded to the upstream",
             upstream_requests.clone(),
         );
-        let upstream_errors = Family::<Labels<1>, Counter>::default();
-        for kind in UPSTREAM_ERRORS {
-            let _ = upstream_errors.get_or_create(&[("kind", kind)]);
-        }
+        let error_family = Family::<Labels<1>, Counter>::default();
+        let upstream_errors =
+            UPSTREAM_ERRORS.map(|kind| error_family.get_or_create(&[("kind", kind)]).clone());
         registry.register(
             "upstream_errors",
-            "Upstream failures: connect (refused/unreachable), connect_timeout, timeout (no response within read_timeout), reset (closed before a response head), protocol, body (failed mid-body), body_timeout",
-            upstream_errors.clone(),
+            "Upstream failures: connect (refused/unreachable), connect_timeout, timeout (no response within read_timeout), reset (closed before a response head), protocol (not HTTP/1.1), body (failed mid-body), body_timeout",
+            error_family,
         );
         let upstream_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 16));
         registry.register(
@@ -114,6 +137,7 @@ impl Metrics {
         Metrics {
             registry,
             requests,
+            request_series: std::array::from_fn(|_| OnceLock::new()),
             responses,
             upstream_requests,
             upstream_errors,
@@ -126,33 +150,36 @@ impl Metrics {
     }
 
     pub fn request(&self, kind: RequestKind, reason: &Reason<'_>) {
-        let (verdict, reason) = reason_labels(reason);
-        self.requests
-            .get_or_create(&[
-                ("kind", kind_label(kind)),
-                ("verdict", verdict),
-                ("reason", reason),
-            ])
+        let k = match kind {
+            RequestKind::NotCors => 0,
+            RequestKind::Preflight => 1,
+            RequestKind::Actual => 2,
+        };
+        let r = reason_index(reason);
+        self.request_series[k * REASONS.len() + r]
+            .get_or_init(|| {
+                let (verdict, reason) = REASONS[r];
+                self.requests
+                    .get_or_create(&[("kind", KINDS[k]), ("verdict", verdict), ("reason", reason)])
+                    .clone()
+            })
             .inc();
     }
 
     pub fn response(&self, status: StatusCode) {
-        let class = match status.as_u16() {
-            100..=199 => "1xx",
-            200..=299 => "2xx",
-            300..=399 => "3xx",
-            400..=499 => "4xx",
-            _ => "5xx",
-        };
-        self.responses.get_or_create(&[("class", class)]).inc();
+        let class = usize::from(status.as_u16() / 100).clamp(1, 5) - 1;
+        self.responses[class].inc();
     }
 
     pub fn upstream_request(&self) {
         self.upstream_requests.inc();
     }
 
+    /// Counts an upstream failure; `kind` is one of [`UPSTREAM_ERRORS`].
     pub fn upstream_error(&self, kind: &'static str) {
-        self.upstream_errors.get_or_create(&[("kind", kind)]).inc();
+        if let Some(i) = UPSTREAM_ERRORS.iter().position(|k| *k == kind) {
+            self.upstream_errors[i].inc();
+        }
     }
 
     pub fn upstream_seconds(&self, d: Duration) {
@@ -170,36 +197,25 @@ impl Metrics {
 
 pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
 
-fn kind_label(kind: RequestKind) -> &'static str {
-    match kind {
-        RequestKind::NotCors => "not-cors",
-        RequestKind::Preflight => "preflight",
-        RequestKind::Actual => "actual",
-    }
-}
-
-/// `(verdict, reason)` labels; the reason names the rule, never the request's values, so the
-/// number of series stays fixed.
-fn reason_labels(reason: &Reason<'_>) -> (&'static str, &'static str) {
+/// The index of a reason's labels in [`REASONS`]; the reason names the rule, never the
+/// request's values, so the number of series stays fixed.
+fn reason_index(reason: &Reason<'_>) -> usize {
     match reason {
-        Reason::NoOrigin => ("not-cors", "no_origin"),
-        Reason::Allowed(by) => (
-            "allowed",
-            match by {
-                MatchedBy::Any => "allowed_any",
-                MatchedBy::Exact => "allowed_exact",
-                MatchedBy::Pattern => "allowed_pattern",
-                MatchedBy::Regex => "allowed_regex",
-                MatchedBy::Null => "allowed_null",
-            },
-        ),
-        Reason::InvalidOrigin => ("rejected", "invalid_origin"),
-        Reason::OriginNotAllowed(_) => ("rejected", "origin_not_allowed"),
-        Reason::NullOriginNotAllowed => ("rejected", "null_origin_not_allowed"),
-        Reason::InvalidRequestMethod => ("rejected", "invalid_request_method"),
-        Reason::MethodNotAllowed(_) => ("rejected", "method_not_allowed"),
-        Reason::InvalidRequestHeaders => ("rejected", "invalid_request_headers"),
-        Reason::HeaderNotAllowed(_) => ("rejected", "header_not_allowed"),
-        Reason::PrivateNetworkNotAllowed => ("rejected", "private_network_not_allowed"),
+        Reason::NoOrigin => 0,
+        Reason::Allowed(by) => match by {
+            MatchedBy::Any => 1,
+            MatchedBy::Exact => 2,
+            MatchedBy::Pattern => 3,
+            MatchedBy::Regex => 4,
+            MatchedBy::Null => 5,
+        },
+        Reason::InvalidOrigin => 6,
+        Reason::OriginNotAllowed(_) => 7,
+        Reason::NullOriginNotAllowed => 8,
+        Reason::InvalidRequestMethod => 9,
+        Reason::MethodNotAllowed(_) => 10,
+        Reason::InvalidRequestHeaders => 11,
+        Reason::HeaderNotAllowed(_) => 12,
+        Reason::PrivateNetworkNotAllowed => 13,
     }
 }

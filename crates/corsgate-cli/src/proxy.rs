@@ -31,7 +31,6 @@ use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -127,7 +126,8 @@ impl fmt::Display for Upstream {
 /// What a connection tells the proxy about itself (a request extension set per connection).
 #[derive(Clone, Debug)]
 pub struct ConnInfo {
-    pub peer: SocketAddr,
+    /// The peer's IP as a header value, made once per connection for `X-Forwarded-For`.
+    pub peer_ip: HeaderValue,
     /// Accepted beyond `max_connections`: every request is answered 503.
     pub overloaded: bool,
     /// The connection's slot under `max_connections`; an upgraded tunnel keeps it.
@@ -215,7 +215,10 @@ async fn handle(shared: Arc<Shared>, mut req: Request<Incoming>) -> Response<Pro
 
 /// The size of the request line and header fields as they were sent (approximately).
 fn head_size<B>(req: &Request<B>) -> usize {
-    let line = req.method().as_str().len() + req.uri().to_string().len() + 12;
+    let uri = req.uri();
+    let target = uri.path_and_query().map_or(1, |p| p.as_str().len())
+        + uri.authority().map_or(0, |a| a.as_str().len() + 7);
+    let line = req.method().as_str().len() + target + 12;
     req.headers()
         .iter()
         .fold(line, |n, (k, v)| n + k.as_str().len() + v.len() + 4)
@@ -308,17 +311,20 @@ fn upstream_head(
         parts.headers.insert(header::UPGRADE, u.clone());
     }
     if let Some(conn) = conn {
-        let ip = conn.peer.ip().to_string();
-        let mut chain = String::new();
-        for v in parts.headers.get_all(&X_FORWARDED_FOR) {
-            if let Ok(s) = v.to_str() {
-                chain.push_str(s);
-                chain.push_str(", ");
+        if parts.headers.contains_key(&X_FORWARDED_FOR) {
+            let mut chain = String::new();
+            for v in parts.headers.get_all(&X_FORWARDED_FOR) {
+                if let Ok(s) = v.to_str() {
+                    chain.push_str(s);
+                    chain.push_str(", ");
+                }
             }
-        }
-        chain.push_str(&ip);
-        if let Ok(v) = HeaderValue::from_str(&chain) {
-            parts.headers.insert(X_FORWARDED_FOR, v);
+            chain.push_str(conn.peer_ip.to_str().unwrap_or_default());
+            if let Ok(v) = HeaderValue::from_str(&chain) {
+                parts.headers.insert(X_FORWARDED_FOR, v);
+            }
+        } else {
+            parts.headers.insert(X_FORWARDED_FOR, conn.peer_ip.clone());
         }
     }
     parts

@@ -706,7 +706,8 @@ async fn a_large_body_streams_both_ways_in_bounded_memory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keep_alive_is_used_on_both_sides() {
     let up = ok_upstream().await;
-    let (_dir, s) = gateway(&up.url(), &[]);
+    // One worker thread (each worker keeps its own upstream pool).
+    let (_dir, s) = gateway(&up.url(), &["--workers", "1"]);
     // Twenty requests, each on a new client connection: one upstream connection, reused.
     for _ in 0..20 {
         let r = send("GET", &s.url("/a"), &[("Origin", APP)], "").await;
@@ -780,7 +781,7 @@ async fn a_request_that_meets_a_dead_pooled_connection_is_sent_again_when_safe()
             });
         }
     });
-    let (_dir, s) = gateway(&format!("http://{addr}"), &[]);
+    let (_dir, s) = gateway(&format!("http://{addr}"), &["--workers", "1"]);
     for _ in 0..3 {
         let r = send("GET", &s.url("/"), &[("Origin", APP)], "").await;
         assert_eq!(r.status, 200, "{r:?}");
@@ -1222,4 +1223,5 @@ fn gateway_settings_come_from_every_source_and_config_shows_them() {
         "http://127.0.0.1:9000/api"
     );
     assert_eq!(v["gateway"]["max_header_bytes"]["value"], 65536);
+    assert_eq!(v["gateway"]["workers"]["value"], 0);
 }
