@@ -4,6 +4,7 @@ mod check;
 mod config;
 mod demo;
 mod gateway;
+mod lint;
 mod metrics;
 mod proxy;
 mod scan;
@@ -39,6 +40,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Probe a live URL for CORS misconfigurations (reflection, null, look-alike origins, ...).
     Scan(scan::ScanArgs),
+    /// Lint a corsgate.toml, or a Python file using Starlette/FastAPI CORSMiddleware.
+    Lint(lint::LintArgs),
 }
 
 #[derive(Args, Debug)]
@@ -150,6 +153,7 @@ fn main() -> ExitCode {
         }
         Command::Check(args) => check::run(args),
         Command::Scan(args) => scan::run(args),
+        Command::Lint(args) => lint::run(args),
         Command::Config(args) => {
             let flags = args.common.policy.values(None);
             config_command(args.common.config, &flags, args.json)
