@@ -2,6 +2,7 @@
 
 use crate::decision::ActualCors;
 use crate::policy::{Expose, Policy};
+use crate::safelist;
 use crate::vary;
 use http::header::{
     ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS,
@@ -71,22 +72,15 @@ pub(crate) fn vary_origin(out: &mut HeaderMap) {
 
 /// The response's own header names, minus those scripts can always read or never read.
 fn response_header_names(headers: &HeaderMap) -> Option<HeaderValue> {
-    const SKIP: [&str; 10] = [
-        "cache-control",
-        "content-language",
-        "content-length",
-        "content-type",
-        "expires",
-        "last-modified",
-        "pragma",
-        "set-cookie",
-        "set-cookie2",
-        "vary",
-    ];
     let names: Vec<&str> = headers
         .keys()
         .map(HeaderName::as_str)
-        .filter(|n| !SKIP.contains(n) && !n.starts_with("access-control-"))
+        .filter(|n| {
+            !safelist::SAFELISTED_RESPONSE_HEADERS.contains(n)
+                && !safelist::is_forbidden_response_header(n)
+                && *n != "vary"
+                && !n.starts_with("access-control-")
+        })
         .collect();
     if names.is_empty() {
         return None;

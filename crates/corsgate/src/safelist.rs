@@ -37,6 +37,22 @@ pub(crate) fn is_forbidden_request_header(lower: &str) -> bool {
     FORBIDDEN.contains(&lower) || lower.starts_with("proxy-") || lower.starts_with("sec-")
 }
 
+/// Fetch's CORS-safelisted response-header names: scripts can always read these.
+pub(crate) const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
+    "cache-control",
+    "content-language",
+    "content-length",
+    "content-type",
+    "expires",
+    "last-modified",
+    "pragma",
+];
+
+/// Fetch's forbidden response-header names: scripts can never read these.
+pub(crate) fn is_forbidden_response_header(lower: &str) -> bool {
+    lower == "set-cookie" || lower == "set-cookie2"
+}
+
 /// Fetch's forbidden methods: `fetch()` throws before sending them.
 pub(crate) fn is_forbidden_method(m: &str) -> bool {
     ["CONNECT", "TRACE", "TRACK"]

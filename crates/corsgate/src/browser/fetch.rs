@@ -602,15 +602,6 @@ fn serialize_page_origin(origin: &str) -> Result<String, RequestError> {
 /// The response headers a script can read (CORS-safelisted response headers plus the exposed
 /// ones; `*` is a wildcard only without credentials).
 fn exposed_headers(headers: &HeaderMap, include_credentials: bool) -> Vec<String> {
-    const SAFELISTED: [&str; 7] = [
-        "cache-control",
-        "content-language",
-        "content-length",
-        "content-type",
-        "expires",
-        "last-modified",
-        "pragma",
-    ];
     let listed: Vec<String> = cors_check::normalized(headers, "access-control-expose-headers")
         .and_then(|v| String::from_utf8(v).ok())
         .map(|s| {
@@ -624,8 +615,10 @@ fn exposed_headers(headers: &HeaderMap, include_credentials: bool) -> Vec<String
     let mut out: Vec<String> = headers
         .keys()
         .map(|k| k.as_str().to_string())
-        .filter(|k| k != "set-cookie" && k != "set-cookie2")
-        .filter(|k| all || SAFELISTED.contains(&k.as_str()) || listed.contains(k))
+        .filter(|k| !safelist::is_forbidden_response_header(k))
+        .filter(|k| {
+            all || safelist::SAFELISTED_RESPONSE_HEADERS.contains(&k.as_str()) || listed.contains(k)
+        })
         .collect();
     out.dedup();
     out
