@@ -541,19 +541,23 @@ async fn scan(sender: Arc<Sender>, plan: &Plan) -> Result<(Baseline, Vec<ProbeRe
         return Err("every probe request failed (timeouts or connection errors)".to_string());
     }
 
-    // Which other methods an untrusted origin's preflight opens: one origin per class.
-    let mut seen_classes = Vec::new();
-    let mut follow = Vec::new();
-    for (i, r) in results.iter().enumerate() {
-        let allowed = r
-            .preflight
-            .as_ref()
-            .is_some_and(|o| o.acao.len() == 1 && o.acao[0] == r.probe.origin);
-        if allowed && !seen_classes.contains(&r.probe.class) {
-            seen_classes.push(r.probe.class);
-            follow.push(i);
-        }
-    }
+    // Which other methods an untrusted origin's preflight opens: asked of each origin that a
+    // finding reports, when its preflight was allowed.
+    let reported: Vec<String> = classify::classify(&baseline, &results)
+        .into_iter()
+        .map(|f| f.origin_sent)
+        .collect();
+    let follow: Vec<usize> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            reported.contains(&r.probe.origin)
+                && r.preflight
+                    .as_ref()
+                    .is_some_and(|o| o.acao.len() == 1 && o.acao[0] == r.probe.origin)
+        })
+        .map(|(i, _)| i)
+        .collect();
     sender.progress.add(follow.len() * FOLLOW_UP_METHODS.len());
     let mut tasks = tokio::task::JoinSet::new();
     for i in follow {

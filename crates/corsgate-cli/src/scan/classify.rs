@@ -232,9 +232,12 @@ pub fn classify(baseline: &Baseline, results: &[ProbeResult]) -> Vec<Finding> {
             (&preflight, class)
         };
         // The worst hit of the group speaks for it (the first of the worst, in probe order).
+        let sev = |h: &Hit<'_>| {
+            let s = severity(class, h.credentialed, h.probe.needs_foothold);
+            h.probe.cap.map_or(s, |cap| s.min(cap))
+        };
         let mut worst: Option<&&Hit<'_>> = None;
         for h in group.iter() {
-            let sev = |h: &Hit<'_>| severity(class, h.credentialed, h.probe.needs_foothold);
             if worst.is_none_or(|w| sev(h) > sev(w)) {
                 worst = Some(h);
             }
@@ -242,8 +245,14 @@ pub fn classify(baseline: &Baseline, results: &[ProbeResult]) -> Vec<Finding> {
         let Some(worst) = worst else {
             continue;
         };
-        let sev = severity(class, worst.credentialed, worst.probe.needs_foothold);
+        let sev = sev(worst);
         let mut ev = worst.observed.evidence(&worst.request);
+        if worst.probe.cap.is_some() {
+            ev.insert(
+                "note".into(),
+                json!("the look-alike ends in a top-level domain that does not exist, so no one can register it today; the check is still wrong"),
+            );
+        }
         if worst.cookie_only {
             ev.insert(
                 "note".into(),
@@ -258,28 +267,22 @@ pub fn classify(baseline: &Baseline, results: &[ProbeResult]) -> Vec<Finding> {
         if !also.is_empty() {
             ev.insert("also_allowed".into(), json!(also));
         }
-        // What an untrusted origin of this group may do in preflighted requests: the one the
-        // follow-up preflights (DELETE, PATCH) went to, else the reported origin.
-        let in_group = |r: &&ProbeResult| {
-            group.iter().any(|h| std::ptr::eq(&r.probe, h.probe))
-                && r.preflight
-                    .as_ref()
-                    .is_some_and(|o| o.acao_is(&r.probe.origin))
+        // What the reported origin may do in preflighted requests (the scan sends follow-up
+        // preflights for DELETE and PATCH to reported origins), else another of the group.
+        let allowed = |r: &&ProbeResult| {
+            r.preflight
+                .as_ref()
+                .is_some_and(|o| o.acao_is(&r.probe.origin))
         };
         let pf = results
             .iter()
-            .filter(in_group)
-            .find(|r| !r.follow_ups.is_empty())
+            .filter(allowed)
+            .find(|r| std::ptr::eq(&r.probe, worst.probe))
             .or_else(|| {
                 results
                     .iter()
-                    .filter(|r| r.probe.class == class)
-                    .filter(|r| {
-                        r.preflight
-                            .as_ref()
-                            .is_some_and(|o| o.acao_is(&r.probe.origin))
-                    })
-                    .find(|r| std::ptr::eq(&r.probe, worst.probe))
+                    .filter(allowed)
+                    .find(|r| group.iter().any(|h| std::ptr::eq(&r.probe, h.probe)))
             });
         if let Some(r) = pf {
             ev.insert("preflight_allows".into(), preflight_allows(r));
@@ -539,6 +542,14 @@ mod tests {
             o.len() == t.len() && o.starts_with("https://app") && o.ends_with("example.com")
         };
         assert_eq!(scan(allow_if(dot)), [(Class::UnescapedDot, Severity::High)]);
+        // ^https://app\.example.com$: only the dot before the top-level domain is loose.
+        let last_dot = |o: &str| {
+            o.len() == t.len() && o.starts_with("https://app.example") && o.ends_with("com")
+        };
+        assert_eq!(
+            scan(allow_if(last_dot)),
+            [(Class::UnescapedDot, Severity::Low)]
+        );
         assert_eq!(
             scan(allow_if(|o| o == t || o == "http://app.example.com")),
             [(Class::HttpOriginTrusted, Severity::Medium)]

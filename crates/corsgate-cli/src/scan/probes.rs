@@ -1,7 +1,7 @@
 //! Probe origins: crafted `Origin` values, each aimed at one class of misconfigured origin check,
 //! built from the origins the site means to trust. Pure: no I/O.
 
-use super::Class;
+use super::{Class, Severity};
 
 /// The attacker's registrable domain in the probes. Any name works against a server that
 /// reflects; one that no one would list keeps a probe from ever being trusted by accident.
@@ -172,6 +172,9 @@ pub struct Probe {
     /// What the flawed check matched on: the trusted `scheme://host` for a prefix probe, the
     /// trusted domain for a suffix probe; empty otherwise.
     pub anchor: String,
+    /// The most this probe's hit can be worth: a look-alike no one can register (the dot
+    /// before the top-level domain replaced) shows a flawed check that cannot be exploited.
+    pub cap: Option<Severity>,
 }
 
 impl Probe {
@@ -181,6 +184,7 @@ impl Probe {
             class,
             needs_foothold: false,
             anchor: String::new(),
+            cap: None,
         }
     }
 
@@ -267,13 +271,15 @@ pub fn probes(trusted: &[Trusted]) -> Vec<Probe> {
             out.push(Probe::new(format!("{s}://{h}:{}", p / 10), Class::SubstringMatch).foothold());
         }
         // Each dot in turn read as "any character": `app.example\.com` lets `appxexample.com` in.
+        let last_dot = h.rfind('.');
         for (i, _) in h.match_indices('.') {
             let mut dotless = h.clone();
             dotless.replace_range(i..i + 1, "x");
-            out.push(Probe::new(
-                format!("{s}://{dotless}{ps}"),
-                Class::UnescapedDot,
-            ));
+            let mut probe = Probe::new(format!("{s}://{dotless}{ps}"), Class::UnescapedDot);
+            if Some(i) == last_dot {
+                probe.cap = Some(Severity::Low);
+            }
+            out.push(probe);
         }
         out.push(Probe::new(format!("{s}://{LABEL}.{h}{ps}"), Class::AnySubdomain).foothold());
         if *h != domain {
