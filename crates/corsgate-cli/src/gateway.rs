@@ -21,10 +21,12 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tower::Layer;
 use tracing::Instrument;
 
@@ -106,10 +108,10 @@ impl GatewayFlags {
 
 /// Serves the gateway on `listener` until Ctrl-C / SIGTERM, then drains.
 ///
-/// One worker thread per core, each with its own single-threaded runtime, its own upstream
-/// connection pool and its own copy of the listening socket (the kernel hands each new
-/// connection to one of them): a request and its upstream exchange stay on one thread, as in
-/// nginx's worker processes, instead of hopping between the threads of a work-stealing pool.
+/// One worker thread per core, each with its own single-threaded runtime and its own upstream
+/// connection pool: a request and its upstream exchange stay on one thread, as in nginx's worker
+/// processes, instead of hopping between the threads of a work-stealing pool. This task accepts
+/// and hands each connection to the worker with the fewest open connections.
 pub async fn run(
     listener: TcpListener,
     loaded: &Loaded,
@@ -142,29 +144,74 @@ pub async fn run(
         overflow: Arc::new(Semaphore::new(OVERFLOW_CONNECTIONS)),
     });
 
-    let listener = listener
-        .into_std()
-        .map_err(|e| format!("cannot hand the listening socket to the workers: {e}"))?;
     let threads = match settings.workers {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(64)),
         n => n,
     };
     let mut workers = Vec::with_capacity(threads);
+    let mut queues = Vec::with_capacity(threads);
     for i in 0..threads {
-        let socket = listener
-            .try_clone()
-            .map_err(|e| format!("cannot share the listening socket: {e}"))?;
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let load = Arc::new(AtomicUsize::new(0));
         let (common, stop, finished) = (common.clone(), shutdown_rx.clone(), finished_rx.clone());
         let handle = std::thread::Builder::new()
             .name(format!("corsgate-worker-{i}"))
-            .spawn(move || worker(socket, common, stop, finished))
+            .spawn(move || worker(rx, common, stop, finished))
             .map_err(|e| format!("cannot start a worker thread: {e}"))?;
         workers.push(handle);
+        queues.push((tx, load));
+    }
+
+    tokio::pin!(shutdown_signal);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown_signal => break,
+        };
+        let metrics = &common.metrics;
+        let (slot, overloaded) = match common.slots.clone().try_acquire_owned() {
+            Ok(slot) => (slot, false),
+            Err(_) => match common.overflow.clone().try_acquire_owned() {
+                Ok(slot) => {
+                    metrics.connections_overloaded.inc();
+                    (slot, true)
+                }
+                Err(_) => {
+                    metrics.connections_dropped.inc();
+                    continue;
+                }
+            },
+        };
+        metrics.connections_total.inc();
+        let _ = stream.set_nodelay(true);
+        let Ok(stream) = stream.into_std() else {
+            continue;
+        };
+        let Some((queue, load)) = queues
+            .iter()
+            .min_by_key(|(_, load)| load.load(Ordering::Relaxed))
+        else {
+            continue;
+        };
+        load.fetch_add(1, Ordering::Relaxed);
+        let _ = queue.send(Accepted {
+            stream,
+            peer,
+            slot,
+            overloaded,
+            load: LoadGuard(load.clone()),
+        });
     }
     drop(listener);
+    drop(queues);
 
-    shutdown_signal.await;
-    // Stop accepting, let every connection finish what it is doing, then stop.
+    // Stopped accepting; let every connection finish what it is doing, then stop.
     let open = max - common.slots.available_permits();
     tracing::info!(
         "shutting down: no new connections; waiting for {open} open connection(s) to finish (up to {:?}, shutdown_timeout)",
@@ -210,10 +257,28 @@ struct Common {
     overflow: Arc<Semaphore>,
 }
 
-/// A worker thread: accepts on its copy of the socket until shutdown, serves its connections,
-/// and returns once the main thread says the drain is over.
+/// A connection handed to a worker.
+struct Accepted {
+    stream: std::net::TcpStream,
+    peer: std::net::SocketAddr,
+    slot: OwnedSemaphorePermit,
+    overloaded: bool,
+    load: LoadGuard,
+}
+
+/// Counts a worker's open connections; decremented when the connection ends.
+struct LoadGuard(Arc<AtomicUsize>);
+
+impl Drop for LoadGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A worker thread: serves the connections it is handed until shutdown, and returns once the
+/// main thread says the drain is over.
 fn worker(
-    socket: std::net::TcpListener,
+    queue: UnboundedReceiver<Accepted>,
     common: Arc<Common>,
     stop: watch::Receiver<bool>,
     mut finished: watch::Receiver<bool>,
@@ -229,21 +294,18 @@ fn worker(
         }
     };
     runtime.block_on(async move {
-        let listener = match TcpListener::from_std(socket) {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::error!("a worker cannot use the listening socket: {e}");
-                return;
-            }
-        };
-        accept_loop(listener, &common, stop).await;
+        serve_connections(queue, &common, stop).await;
         let _ = finished.wait_for(|done| *done).await;
     });
     // Connections still open past shutdown_timeout end here.
     runtime.shutdown_timeout(Duration::from_millis(100));
 }
 
-async fn accept_loop(listener: TcpListener, common: &Common, mut stop: watch::Receiver<bool>) {
+async fn serve_connections(
+    mut queue: UnboundedReceiver<Accepted>,
+    common: &Common,
+    stop: watch::Receiver<bool>,
+) {
     let mut connector = HttpConnector::new();
     connector.set_connect_timeout(Some(common.settings.connect_timeout));
     connector.set_nodelay(true);
@@ -260,41 +322,24 @@ async fn accept_loop(listener: TcpListener, common: &Common, mut stop: watch::Re
     });
     let cors = common.layer.layer(Proxy::new(shared));
     let policy = common.layer.policy().clone();
-    let metrics = &common.metrics;
     let mut overflow_http = common.http.clone();
     overflow_http.keep_alive(false);
 
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    accept_failed(e).await;
-                    continue;
-                }
-            },
-            _ = stop.changed() => break,
+    while let Some(accepted) = queue.recv().await {
+        let Accepted {
+            stream,
+            peer,
+            slot,
+            overloaded,
+            load,
+        } = accepted;
+        let Ok(stream) = tokio::net::TcpStream::from_std(stream) else {
+            continue;
         };
-        let (slot, overloaded) = match common.slots.clone().try_acquire_owned() {
-            Ok(slot) => (slot, false),
-            Err(_) => match common.overflow.clone().try_acquire_owned() {
-                Ok(slot) => {
-                    metrics.connections_overloaded.inc();
-                    (slot, true)
-                }
-                Err(_) => {
-                    metrics.connections_dropped.inc();
-                    drop(stream);
-                    continue;
-                }
-            },
-        };
-        metrics.connections_total.inc();
-        let _ = stream.set_nodelay(true);
         let front = Front {
             cors: cors.clone(),
             policy: policy.clone(),
-            metrics: metrics.clone(),
+            metrics: common.metrics.clone(),
             conn: ConnInfo {
                 peer_ip: http::HeaderValue::from_str(&peer.ip().to_string())
                     .unwrap_or(http::HeaderValue::from_static("unknown")),
@@ -311,8 +356,9 @@ async fn accept_loop(listener: TcpListener, common: &Common, mut stop: watch::Re
             .serve_connection(TokioIo::new(stream), front)
             .with_upgrades();
         let mut conn_stop = stop.clone();
-        let metrics = metrics.clone();
+        let metrics = common.metrics.clone();
         tokio::spawn(async move {
+            let _load = load;
             metrics.connections_open.inc();
             tokio::pin!(conn);
             let result = tokio::select! {
