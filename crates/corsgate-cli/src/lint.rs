@@ -143,7 +143,20 @@ pub fn run(args: LintArgs) -> ExitCode {
     };
     let shown = path.display().to_string();
     let result = match kind {
-        Kind::Python => python::lint(&text),
+        // Parsing and walking Python recurse per nesting level; `python::lint` refuses
+        // pathological nesting, and a thread with a roomy stack keeps a margin under that limit.
+        Kind::Python => {
+            let worker = std::thread::Builder::new()
+                .stack_size(64 << 20)
+                .spawn(move || python::lint(&text));
+            match worker.map(|w| w.join()) {
+                Ok(Ok(result)) => result,
+                _ => {
+                    eprintln!("error: could not lint {shown}: the linter thread failed");
+                    return ExitCode::from(2);
+                }
+            }
+        }
         Kind::Config => config_file::lint(&text, &path),
     };
     let (mut diagnostics, could_not_lint) = match result {

@@ -34,8 +34,15 @@ const SAFELISTED: &[&str] = &[
 /// Where frontend dev servers listen: React/Next 3000, Vite 5173, Angular 4200, Vue CLI 8080.
 const DEV_PORTS: &str = ":3000 (React, Next.js), :5173 (Vite), :4200 (Angular)";
 
+/// CPython refuses more than 200 nested brackets ("too many nested parentheses").
+const MAX_BRACKETS: usize = 200;
+/// How deep an expression may nest (brackets plus operator chains such as `1+1+...`) before
+/// lint refuses it: the parser, the walk and dropping the tree all recurse per level.
+const MAX_DEPTH: usize = 3000;
+
 pub fn lint(src: &str) -> Result<Vec<Diagnostic>, Diagnostic> {
     let lines = Lines::new(src);
+    too_deep(src, &lines)?;
     let suite = ast::Suite::parse(src, "<lint>").map_err(|e| {
         lines.diag(
             e.offset.to_usize(),
@@ -50,6 +57,89 @@ pub fn lint(src: &str) -> Result<Vec<Diagnostic>, Diagnostic> {
     let mut out = Vec::new();
     m.check(&lines, &mut out);
     Ok(out)
+}
+
+/// Refuses pathologically nested code before parsing it, as CPython does, instead of
+/// overflowing the stack: an estimate of the tree's depth from the tokens (open brackets, plus
+/// the operators since the last comma at each bracket level).
+fn too_deep(src: &str, lines: &Lines<'_>) -> Result<(), Diagnostic> {
+    use rustpython_parser::{lexer, Mode, Tok};
+    let mut levels: Vec<usize> = vec![0];
+    let mut operators = 0usize;
+    let mut indent = 0usize;
+    for token in lexer::lex(src, Mode::Module) {
+        // A lexical error is the parser's to report, with its own message.
+        let Ok((tok, range)) = token else {
+            return Ok(());
+        };
+        match tok {
+            Tok::Lpar | Tok::Lsqb | Tok::Lbrace => {
+                levels.push(0);
+                if levels.len() > MAX_BRACKETS + 1 {
+                    return Err(lines.diag(
+                        range.start().to_usize(),
+                        Level::Error,
+                        "python-syntax",
+                        format!("brackets nested more than {MAX_BRACKETS} deep (CPython refuses this too: \"too many nested parentheses\")"),
+                        "flatten the expression",
+                    ));
+                }
+            }
+            Tok::Rpar | Tok::Rsqb | Tok::Rbrace => {
+                if levels.len() > 1 {
+                    if let Some(n) = levels.pop() {
+                        operators -= n;
+                    }
+                }
+            }
+            Tok::Comma => {
+                if let Some(top) = levels.last_mut() {
+                    operators -= *top;
+                    *top = 0;
+                }
+            }
+            Tok::Newline | Tok::Semi => {
+                levels = vec![0];
+                operators = 0;
+            }
+            Tok::Indent => {
+                indent += 1;
+                if indent > 100 {
+                    return Err(lines.diag(
+                        range.start().to_usize(),
+                        Level::Error,
+                        "python-syntax",
+                        "more than 100 levels of indentation (CPython refuses this too: \"too many levels of indentation\")",
+                        "move the innermost blocks into functions",
+                    ));
+                }
+            }
+            Tok::Dedent => indent = indent.saturating_sub(1),
+            Tok::Name { .. }
+            | Tok::Int { .. }
+            | Tok::Float { .. }
+            | Tok::Complex { .. }
+            | Tok::String { .. }
+            | Tok::Colon
+            | Tok::EndOfFile => {}
+            _ => {
+                if let Some(top) = levels.last_mut() {
+                    *top += 1;
+                }
+                operators += 1;
+                if operators + levels.len() > MAX_DEPTH {
+                    return Err(lines.diag(
+                        range.start().to_usize(),
+                        Level::Error,
+                        "python-syntax",
+                        format!("an expression nested more than {MAX_DEPTH} levels deep (a chain of operators or attribute accesses); too deep to lint, and CPython's compiler gives up on it too"),
+                        "split the expression",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn start(e: &impl Ranged) -> usize {
@@ -1216,6 +1306,30 @@ api = CORSMiddleware(api, allow_origin=["https://x.com"], allow_methods=["*"])
         assert!(got.contains(&(3, "wildcard-credentials")), "{got:?}");
         assert!(got.contains(&(4, "unknown-option")), "{got:?}");
         assert!(got.contains(&(4, "no-origin-allowed")), "{got:?}");
+    }
+
+    #[test]
+    fn pathological_nesting_is_refused_not_a_stack_overflow() {
+        let deep = format!("x = {}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = lint(&deep).unwrap_err();
+        assert!(e.message.contains("nested more than 200"), "{}", e.message);
+        let chain = format!("x = {}1", "1+".repeat(100_000));
+        let e = lint(&chain).unwrap_err();
+        assert!(e.message.contains("3000 levels"), "{}", e.message);
+        // Long but flat is fine: a list of 20000 negative numbers.
+        let flat = format!("x = [{}]", "-1, ".repeat(20_000));
+        assert!(lint(&flat).unwrap().is_empty());
+        let ok = format!("x = {}1", "1+".repeat(2_000));
+        assert!(lint(&ok).unwrap().is_empty());
+        let blocks: String = (0..150)
+            .map(|i| format!("{}if x:\n", " ".repeat(i)))
+            .collect();
+        let e = lint(&format!("{blocks}{}pass\n", " ".repeat(150))).unwrap_err();
+        assert!(
+            e.message.contains("100 levels of indentation"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
