@@ -218,19 +218,24 @@ pub async fn run(
         settings.shutdown_timeout
     );
     let _ = shutdown_tx.send(true);
-    let drained = tokio::time::timeout(settings.shutdown_timeout, async {
+    let drain = tokio::time::timeout(settings.shutdown_timeout, async {
         let all = u32::try_from(max).unwrap_or(u32::MAX);
         let _a = common.slots.acquire_many(all).await;
         let _b = common
             .overflow
             .acquire_many(OVERFLOW_CONNECTIONS as u32)
             .await;
-    })
-    .await;
-    match drained {
-        Ok(()) => tracing::info!("all connections drained"),
-        Err(_) => tracing::warn!(
-            "{} connection(s) still open after shutdown_timeout; closing them",
+    });
+    tokio::select! {
+        drained = drain => match drained {
+            Ok(()) => tracing::info!("all connections drained"),
+            Err(_) => tracing::warn!(
+                "{} connection(s) still open after shutdown_timeout; closing them",
+                max - common.slots.available_permits()
+            ),
+        },
+        () = crate::serve::shutdown_signal() => tracing::warn!(
+            "second signal: closing {} open connection(s) now",
             max - common.slots.available_permits()
         ),
     }

@@ -199,6 +199,13 @@ async fn handle(shared: Arc<Shared>, mut req: Request<Incoming>) -> Response<Pro
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return resp;
     }
+    if req.method() == Method::CONNECT {
+        return json_error(
+            StatusCode::NOT_IMPLEMENTED,
+            "not_implemented",
+            "corsgate is a reverse proxy in front of one upstream; it does not open CONNECT tunnels",
+        );
+    }
     let size = head_size(&req);
     if size > shared.settings.max_header_bytes {
         return json_error(

@@ -1100,6 +1100,13 @@ async fn misbehaving_clients_and_upstreams_never_take_the_gateway_down() {
         let mut buf = [0u8; 1024];
         let _ = tokio::time::timeout(Duration::from_millis(300), stream.read(&mut buf)).await;
     }
+    // A forward-proxy tunnel request is refused, not forwarded.
+    let (head, _) = raw_exchange(
+        &addr_of(&s),
+        "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 501"), "{head}");
     let r = send("GET", &s.url("/__corsgate/health"), &[], "").await;
     assert_eq!(r.status, 200);
     assert_no_panic(&s);
