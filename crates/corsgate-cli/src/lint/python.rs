@@ -184,6 +184,8 @@ struct Module<'a> {
     assigns: HashMap<String, Vec<&'a Expr>>,
     class_fields: HashMap<(String, String), &'a Expr>,
     instances: HashMap<String, String>,
+    /// Functions that return an instance of a class: name → class.
+    factories: HashMap<String, String>,
     apps: Vec<(String, usize)>,
     routes: Vec<Route>,
     uses: Vec<CorsUse<'a>>,
@@ -248,6 +250,7 @@ impl<'a> Module<'a> {
             assigns: HashMap::new(),
             class_fields: HashMap::new(),
             instances: HashMap::new(),
+            factories: HashMap::new(),
             apps: Vec::new(),
             routes: Vec::new(),
             uses: Vec::new(),
@@ -333,12 +336,14 @@ impl<'a> Module<'a> {
                 for d in &f.decorator_list {
                     self.decorator(d);
                 }
+                self.returns_instance(f.name.as_str(), &f.body);
                 self.stmts(&f.body, None);
             }
             Stmt::AsyncFunctionDef(f) => {
                 for d in &f.decorator_list {
                     self.decorator(d);
                 }
+                self.returns_instance(f.name.as_str(), &f.body);
                 self.stmts(&f.body, None);
             }
             Stmt::ClassDef(c) => self.stmts(&c.body, Some(c.name.as_str())),
@@ -365,6 +370,21 @@ impl<'a> Module<'a> {
                 self.stmts(&w.orelse, class);
             }
             _ => {}
+        }
+    }
+
+    /// `def get_settings(): return Settings()` (often under `@lru_cache`): calls of it are
+    /// instances of that class.
+    fn returns_instance(&mut self, function: &str, body: &[Stmt]) {
+        for s in body {
+            if let Stmt::Return(ast::StmtReturn { value: Some(v), .. }) = s {
+                if let Expr::Call(c) = v.as_ref() {
+                    if let Expr::Name(class) = c.func.as_ref() {
+                        self.factories
+                            .insert(function.to_string(), class.id.to_string());
+                    }
+                }
+            }
         }
     }
 
@@ -590,14 +610,23 @@ impl<'a> Module<'a> {
                     .collect()
             }
             Expr::Attribute(a) => {
-                let Expr::Name(base) = a.value.as_ref() else {
-                    return plain(Val::Unknown);
+                // settings.x, Settings().x, get_settings().x
+                let class = match a.value.as_ref() {
+                    Expr::Name(base) => self
+                        .instances
+                        .get(base.id.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| base.id.to_string()),
+                    Expr::Call(c) => match c.func.as_ref() {
+                        Expr::Name(f) => self
+                            .factories
+                            .get(f.id.as_str())
+                            .cloned()
+                            .unwrap_or_else(|| f.id.to_string()),
+                        _ => return plain(Val::Unknown),
+                    },
+                    _ => return plain(Val::Unknown),
                 };
-                let class = self
-                    .instances
-                    .get(base.id.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| base.id.to_string());
                 match self.class_fields.get(&(class.clone(), a.attr.to_string())) {
                     Some(v) => {
                         let via = Via {
@@ -752,6 +781,19 @@ impl<'a> Module<'a> {
             }
         }
         match func.as_str() {
+            // pydantic: `x: list[str] = Field(default=[...])` or `Field([...])`.
+            "Field" | "pydantic.Field" => {
+                let default = c.args.first().or_else(|| {
+                    c.keywords
+                        .iter()
+                        .find(|k| k.arg.as_ref().is_some_and(|n| n.as_str() == "default"))
+                        .map(|k| &k.value)
+                });
+                match default {
+                    Some(d) => self.eval(d, depth + 1, strip, notes),
+                    None => plain(Val::Unknown),
+                }
+            }
             "json.loads" => {
                 let Some(arg) = c.args.first() else {
                     return plain(Val::Unknown);
@@ -1276,6 +1318,33 @@ app.add_middleware(CM, allow_origins=settings.allowed_origins, allow_methods=["*
             slash.message
         );
         assert_eq!(slash.column, 35);
+    }
+
+    #[test]
+    fn settings_through_factories_and_fields() {
+        let src = r#"
+from functools import lru_cache
+from pydantic import Field
+from pydantic_settings import BaseSettings
+class Settings(BaseSettings):
+    cors_origins: list[str] = Field(default=["https://myapp.com/"])
+    regex: str = "https://app.myapp\\.com"
+@lru_cache
+def get_settings():
+    return Settings()
+app.add_middleware(CORSMiddleware, allow_origins=get_settings().cors_origins, allow_methods=["*"])
+app.add_middleware(CORSMiddleware, allow_origin_regex=Settings().regex, allow_methods=["*"])
+"#;
+        let got = rules(src);
+        assert_eq!(
+            got,
+            [
+                (6, "origin-trailing-slash"),
+                (7, "origin-regex"),
+                (12, "duplicate-cors")
+            ],
+            "{got:?}"
+        );
     }
 
     #[test]

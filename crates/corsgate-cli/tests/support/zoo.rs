@@ -175,6 +175,21 @@ fn specs() -> Vec<Spec> {
         &["unanchored-regex", "suffix-match", "http-origin-trusted"],
         allow(move |o| search.is_match(o)),
     );
+    let no_caret = regex(r"app\.example\.com$");
+    add(
+        "regex-no-caret",
+        "regex app\\.example\\.com$ searched (no ^, no scheme): any name ending in app.example.com, any scheme",
+        app(),
+        &["any-subdomain", "http-origin-trusted"],
+        allow(move |o| no_caret.is_match(o)),
+    );
+    add(
+        "startswith-localhost",
+        "development check origin.startswith(\"http://localhost\"), trusted http://localhost:3000",
+        vec!["http://localhost:3000"],
+        &["prefix-match", "localhost-origin"],
+        allow(|o| o.starts_with("http://localhost")),
+    );
     add(
         "any-subdomain",
         "origin.endswith(\".example.com\") over https",
