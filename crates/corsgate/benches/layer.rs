@@ -120,6 +120,31 @@ fn bench_decide(c: &mut Criterion) {
     group.finish();
 }
 
+/// The ratio corsgate / tower-http measured in alternating batches (A, B, B, A, ...), so both
+/// sides of each ratio see the same machine: the median, first and third quartile of the
+/// per-round ratios. Robust against a machine whose speed drifts during the run.
+fn paired_ratio(path: &Path, rounds: usize) -> (f64, f64, f64) {
+    const BATCH: u64 = 128;
+    let mut corsgate = tower::Layer::layer(&fixture::corsgate_layer(), Hello);
+    let mut tower_http = tower::Layer::layer(&fixture::tower_http_layer(), Hello);
+    let values = path.values();
+    let mut ratios: Vec<f64> = (0..rounds)
+        .map(|round| {
+            let (a, b) = if round % 2 == 0 {
+                let a = time_serving(&mut corsgate, path, &values, BATCH);
+                (a, time_serving(&mut tower_http, path, &values, BATCH))
+            } else {
+                let b = time_serving(&mut tower_http, path, &values, BATCH);
+                (time_serving(&mut corsgate, path, &values, BATCH), b)
+            };
+            a.as_secs_f64() / b.as_secs_f64().max(f64::MIN_POSITIVE)
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let at = |q: f64| ratios[((ratios.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.25), at(0.75))
+}
+
 /// Criterion's output directory, found as criterion finds it.
 fn criterion_dir() -> PathBuf {
     if let Some(home) = std::env::var_os("CRITERION_HOME") {
@@ -158,10 +183,12 @@ fn fmt_ns(v: Option<(f64, f64, f64)>) -> String {
 }
 
 /// The side-by-side table (markdown), printed and saved next to criterion's reports.
-fn summary(paths: &[Path]) -> String {
+fn summary(paths: &[Path], rounds: usize) -> String {
     let mut out = String::new();
-    out.push_str("| path | corsgate ns | tower-http ns | ratio | decide() alone ns |\n");
-    out.push_str("|---|---:|---:|---:|---:|\n");
+    out.push_str(
+        "| path | corsgate ns | tower-http ns | ratio | paired ratio | decide() alone ns |\n",
+    );
+    out.push_str("|---|---:|---:|---:|---:|---:|\n");
     for p in paths {
         let cg = median(p.name, CORSGATE);
         let th = median(p.name, TOWER_HTTP);
@@ -174,16 +201,19 @@ fn summary(paths: &[Path]) -> String {
         } else {
             format!("{} (extra)", p.label)
         };
+        let (m, q1, q3) = paired_ratio(p, rounds);
         out.push_str(&format!(
-            "| {label} | {} | {} | {ratio} | {} |\n",
+            "| {label} | {} | {} | {ratio} | {m:.2}× ({q1:.2}–{q3:.2}) | {} |\n",
             fmt_ns(cg),
             fmt_ns(th),
             fmt_ns(median(DECIDE, p.name)),
         ));
     }
-    out.push_str(
-        "\nMedians per request, 95% confidence interval in brackets; ratio = corsgate / tower-http.\n",
-    );
+    out.push_str(&format!(
+        "\nCriterion medians per request, 95% confidence interval in brackets; ratio = corsgate / \
+         tower-http. Paired ratio: median (quartiles) over {rounds} rounds of alternating batches \
+         of 128 requests.\n"
+    ));
     out
 }
 
@@ -199,6 +229,15 @@ fn show() {
         println!("  corsgate   {} {:?}", a.status(), a.headers());
         println!("  tower-http {} {:?}", b.status(), b.headers());
     }
+}
+
+/// One request served and its response dropped: what a profiler should count per request.
+#[inline(never)]
+fn serve_and_drop<S, R>(svc: &mut S, req: Request<Body>)
+where
+    S: Service<Request<Body>, Response = R, Error = Infallible>,
+{
+    drop(black_box(serve(svc, req)));
 }
 
 /// Runs one path `n` times with no measuring, for a profiler (callgrind) to count:
@@ -220,13 +259,13 @@ fn profile(spec: &str) {
         CORSGATE => {
             let mut svc = tower::Layer::layer(&fixture::corsgate_layer(), Hello);
             for req in reqs() {
-                black_box(serve(&mut svc, req));
+                serve_and_drop(&mut svc, req);
             }
         }
         TOWER_HTTP => {
             let mut svc = tower::Layer::layer(&fixture::tower_http_layer(), Hello);
             for req in reqs() {
-                black_box(serve(&mut svc, req));
+                serve_and_drop(&mut svc, req);
             }
         }
         _ => {
@@ -248,6 +287,15 @@ fn main() {
         show();
         return;
     }
+    if let Some(rounds) = std::env::var_os("CORSGATE_BENCH_PAIRED") {
+        // Only the paired ratios, quickly: `CORSGATE_BENCH_PAIRED=<rounds>`.
+        let rounds = rounds.to_string_lossy().parse().unwrap_or(1000);
+        for p in PATHS {
+            let (m, q1, q3) = paired_ratio(&p, rounds);
+            println!("{:<20} {m:.3} ({q1:.3}–{q3:.3})", p.name);
+        }
+        return;
+    }
     if let Some(spec) = std::env::var_os("CORSGATE_BENCH_PROFILE") {
         profile(&spec.to_string_lossy());
         return;
@@ -261,7 +309,7 @@ fn main() {
     c.final_summary();
     // `cargo test --benches` runs each benchmark once without measuring: no table then.
     if std::env::args().any(|a| a == "--bench") {
-        let table = summary(&PATHS);
+        let table = summary(&PATHS, 1000);
         println!("\n{table}");
         let file = criterion_dir().join("corsgate-vs-tower-http.md");
         if std::fs::write(&file, &table).is_ok() {

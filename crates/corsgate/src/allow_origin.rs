@@ -25,8 +25,7 @@ pub(crate) struct OriginSet {
     pub(crate) any: bool,
     /// Sorted, as listed by [`OriginSet::exact`].
     exact: Vec<Box<str>>,
-    /// The same entries ordered by length, then bytes, for the per-request look-up: most probes
-    /// are settled by the length alone, without reading the strings.
+    /// The same entries ordered by length, for the per-request look-up.
     exact_by_len: Vec<Box<str>>,
     patterns: Vec<OriginPattern>,
     regex: Option<Regex>,
@@ -80,14 +79,15 @@ impl OriginSet {
         OriginVerdict::NotAllowed(origin)
     }
 
+    /// A binary search on the length, then a comparison with the (few) entries of that length.
     fn is_exact(&self, origin: &[u8]) -> bool {
-        self.exact_by_len
-            .binary_search_by(|e| {
-                e.len()
-                    .cmp(&origin.len())
-                    .then_with(|| e.as_bytes().cmp(origin))
-            })
-            .is_ok()
+        let first = self
+            .exact_by_len
+            .partition_point(|e| e.len() < origin.len());
+        self.exact_by_len[first..]
+            .iter()
+            .take_while(|e| e.len() == origin.len())
+            .any(|e| e.as_bytes() == origin)
     }
 
     /// A plain-http origin the regex accepts, found by probing the domains written in it.

@@ -11,7 +11,6 @@ use http::header::{
     ACCESS_CONTROL_REQUEST_METHOD, CONTENT_LENGTH,
 };
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use std::cmp::Ordering;
 
 pub(crate) const ACRPN: HeaderName =
     HeaderName::from_static("access-control-request-private-network");
@@ -111,18 +110,16 @@ fn check_header_line<'r>(policy: &Policy, line: &'r HeaderValue) -> Result<(), R
     Ok(())
 }
 
-/// Looks `name` up in the allowed names, lower-case and ordered by length then bytes.
+/// Looks `name` up in the allowed names, lower-case and ordered by length: a binary search on the
+/// length, then a comparison with the (few) names of that length.
 fn is_allowed_header(index: &[Box<str>], name: &[u8], has_upper: bool) -> bool {
-    let by_len = |a: &str| a.len().cmp(&name.len());
+    let first = index.partition_point(|a| a.len() < name.len());
+    let mut same_len = index[first..].iter().take_while(|a| a.len() == name.len());
     if has_upper {
-        index
-            .binary_search_by(|a| by_len(a).then_with(|| cmp_lower(a, name)))
-            .is_ok()
+        same_len.any(|a| a.as_bytes().eq_ignore_ascii_case(name))
     } else {
         // Browsers send lower-case names, which compare byte for byte.
-        index
-            .binary_search_by(|a| by_len(a).then_with(|| a.as_bytes().cmp(name)))
-            .is_ok()
+        same_len.any(|a| a.as_bytes() == name)
     }
 }
 
@@ -134,13 +131,6 @@ fn requests_private_network(headers: &HeaderMap) -> bool {
         && headers
             .get(ACRPN)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"))
-}
-
-/// Orders an already lower-case name against an arbitrary-case one, without allocating.
-fn cmp_lower(lower: &str, other: &[u8]) -> Ordering {
-    lower
-        .bytes()
-        .cmp(other.iter().map(|b| b.to_ascii_lowercase()))
 }
 
 impl Policy {
