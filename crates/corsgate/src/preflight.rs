@@ -50,13 +50,25 @@ pub(crate) fn check<'r>(
             }
         }
     }
-    for line in headers.get_all(ACCESS_CONTROL_REQUEST_HEADERS) {
-        check_header_line(policy, line)?;
+    // One walk over the request's fields finds the header lines (checked in order, as `get_all`
+    // yields them) and the private-network request (its first value, as `get` returns it):
+    // cheaper than hashing both names, the second a 38-byte custom one.
+    let mut acrpn = None;
+    for (name, value) in headers {
+        if *name == ACCESS_CONTROL_REQUEST_HEADERS {
+            check_header_line(policy, value)?;
+        } else if acrpn.is_none() && *name == ACRPN {
+            acrpn = Some(value);
+        }
     }
-    if !policy.private_network && requests_private_network(headers) {
+    if !policy.private_network && acrpn.is_some_and(is_true) {
         return Err(Reason::PrivateNetworkNotAllowed);
     }
     Ok(())
+}
+
+fn is_true(value: &HeaderValue) -> bool {
+    value.as_bytes().eq_ignore_ascii_case(b"true")
 }
 
 /// Checks one `Access-Control-Request-Headers` line, name by name; the first invalid or
@@ -127,10 +139,7 @@ fn is_allowed_header(index: &[Box<str>], name: &[u8], has_upper: bool) -> bool {
 fn requests_private_network(headers: &HeaderMap) -> bool {
     // A scan of the names beats hashing this 38-byte custom name for the lookup, and most
     // requests do not carry it.
-    headers.keys().any(|k| k == ACRPN)
-        && headers
-            .get(ACRPN)
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"))
+    headers.keys().any(|k| k == ACRPN) && headers.get(ACRPN).is_some_and(is_true)
 }
 
 impl Policy {
