@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! connection ─► Front (metrics, log span) ─► CorsLayer ─┬─ preflight: answered here
-//!                                                        └─ Proxy ─► upstream (pooled client)
+//!                                                        └─ Proxy ─► upstream (the worker's pool)
 //! ```
 
 use crate::config::{GatewaySettings, Loaded};
@@ -15,9 +15,7 @@ use clap::Args;
 use corsgate::{Cors, CorsBody, CorsLayer, Policy};
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -311,16 +309,11 @@ async fn serve_connections(
     common: &Common,
     stop: watch::Receiver<bool>,
 ) {
-    let mut connector = HttpConnector::new();
-    connector.set_connect_timeout(Some(common.settings.connect_timeout));
-    connector.set_nodelay(true);
-    let client = Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-        .pool_timer(TokioTimer::new())
-        .build(connector);
     let shared = Arc::new(Shared {
         upstream: common.upstream.clone(),
-        client,
+        pool: common
+            .upstream
+            .pool(common.settings.connect_timeout, POOL_IDLE_TIMEOUT),
         settings: common.settings.clone(),
         metrics: common.metrics.clone(),
         shutdown: stop.clone(),

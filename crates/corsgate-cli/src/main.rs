@@ -6,6 +6,7 @@ mod demo;
 mod gateway;
 mod lint;
 mod metrics;
+mod pool;
 mod proxy;
 mod scan;
 mod serve;

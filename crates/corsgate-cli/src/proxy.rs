@@ -20,13 +20,12 @@
 
 use crate::config::{GatewaySettings, UpstreamCors};
 use crate::metrics::Metrics;
+use crate::pool::{Pool, PoolError};
 use bytes::Bytes;
 use http::header::{self, HeaderName, HeaderValue};
-use http::uri::{Authority, Uri};
+use http::uri::{Authority, PathAndQuery, Uri};
 use http::{HeaderMap, Method, Request, Response, StatusCode, Version};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
 use std::fmt;
@@ -104,16 +103,21 @@ impl Upstream {
         })
     }
 
-    /// The upstream URL of a request's target (`/path?query`).
-    fn target(&self, path_and_query: &str) -> Result<Uri, http::Error> {
-        let mut pq = String::with_capacity(self.base_path.len() + path_and_query.len());
-        pq.push_str(&self.base_path);
-        pq.push_str(path_and_query);
-        Uri::builder()
-            .scheme("http")
-            .authority(self.authority.clone())
-            .path_and_query(pq)
-            .build()
+    /// The origin-form target sent upstream for a request's `/path?query`: the same, behind the
+    /// base path if there is one.
+    fn target(&self, pq: &PathAndQuery) -> Result<Uri, http::Error> {
+        if self.base_path.is_empty() {
+            return Ok(Uri::from(pq.clone()));
+        }
+        let mut joined = String::with_capacity(self.base_path.len() + pq.as_str().len());
+        joined.push_str(&self.base_path);
+        joined.push_str(pq.as_str());
+        Ok(Uri::from(PathAndQuery::try_from(joined)?))
+    }
+
+    /// The upstream connection pool of one worker.
+    pub fn pool(&self, connect_timeout: Duration, idle_timeout: Duration) -> Pool {
+        Pool::new(&self.authority, connect_timeout, idle_timeout)
     }
 }
 
@@ -137,7 +141,7 @@ pub struct ConnInfo {
 /// State shared by every request.
 pub struct Shared {
     pub upstream: Upstream,
-    pub client: Client<HttpConnector, ProgressBody>,
+    pub pool: Pool,
     pub settings: GatewaySettings,
     pub metrics: Arc<Metrics>,
     /// Becomes `true` when shutdown starts; upgraded tunnels close then.
@@ -290,16 +294,17 @@ fn upstream_head(
     conn: Option<&ConnInfo>,
     parts: &mut http::request::Parts,
 ) -> Result<Option<HeaderValue>, String> {
-    let pq = match parts.uri.path_and_query().map(|p| p.as_str()) {
-        Some(pq) if pq.starts_with('/') => pq,
+    let root = PathAndQuery::from_static("/");
+    let pq = match parts.uri.path_and_query() {
+        Some(pq) if pq.as_str().starts_with('/') => pq,
         Some(other) => {
             return Err(format!(
                 "the request target {other:?} cannot be forwarded; use an absolute path"
             ))
         }
-        None => "/",
+        None => &root,
     };
-    parts.uri = upstream
+    let target = upstream
         .target(pq)
         .map_err(|e| format!("the request target cannot be forwarded: {e}"))?;
     let original_host = parts
@@ -307,6 +312,7 @@ fn upstream_head(
         .get(header::HOST)
         .cloned()
         .or_else(|| parts.uri.authority().and_then(|a| a.as_str().parse().ok()));
+    parts.uri = target;
     let upgrade = strip_hop_by_hop(&mut parts.headers);
     for name in [header::EXPECT, header::PROXY_AUTHORIZATION] {
         parts.headers.remove(name);
@@ -478,9 +484,9 @@ async fn send_within(
     shared: &Shared,
     request: Request<ProgressBody>,
     progress: &Progress,
-) -> Option<Result<Response<Incoming>, hyper_util::client::legacy::Error>> {
+) -> Option<Result<Response<Incoming>, PoolError>> {
     let read_timeout = shared.settings.read_timeout;
-    let sent = shared.client.request(request);
+    let sent = shared.pool.send(request);
     tokio::pin!(sent);
     loop {
         let deadline = progress.last_activity() + read_timeout;
@@ -504,10 +510,10 @@ fn is_idempotent(method: &Method) -> bool {
 
 /// The connection was closed or reset before any response: typical of a stale pooled
 /// connection, so the request can be sent again.
-fn is_stale(e: &hyper_util::client::legacy::Error) -> bool {
-    if e.is_connect() {
+fn is_stale(e: &PoolError) -> bool {
+    let PoolError::Http(e) = e else {
         return false;
-    }
+    };
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
         if let Some(h) = err.downcast_ref::<hyper::Error>() {
@@ -541,10 +547,10 @@ fn is_upgrade(headers: &HeaderMap) -> bool {
 fn upstream_failure(
     shared: &Shared,
     progress: &Progress,
-    e: &hyper_util::client::legacy::Error,
+    e: &PoolError,
     span: &tracing::Span,
 ) -> Response<ProxyBody> {
-    let detail = root_cause(e);
+    let detail = e.to_string();
     span.record("upstream_error", detail.as_str());
     if progress.client_failed.load(Ordering::Relaxed) {
         return json_error(
@@ -553,8 +559,8 @@ fn upstream_failure(
             "the request body could not be read from the client",
         );
     }
-    if e.is_connect() {
-        if timed_out(e) {
+    if !matches!(e, PoolError::Http(_)) {
+        if matches!(e, PoolError::ConnectTimeout) {
             shared.metrics.upstream_error("connect_timeout");
             return json_error(
                 StatusCode::GATEWAY_TIMEOUT,
@@ -596,19 +602,6 @@ fn is_parse_error(e: &(dyn std::error::Error + 'static)) -> bool {
             .is_some_and(|h| h.is_parse())
         {
             return true;
-        }
-        cur = err.source();
-    }
-    false
-}
-
-fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::TimedOut {
-                return true;
-            }
         }
         cur = err.source();
     }
@@ -867,17 +860,18 @@ mod tests {
 
     #[test]
     fn upstream_urls() {
+        let pq = |s: &'static str| PathAndQuery::from_static(s);
         let u = Upstream::parse("http://127.0.0.1:8080").unwrap();
         assert_eq!(u.to_string(), "http://127.0.0.1:8080");
         assert_eq!(
-            u.target("/api/users?x=1").unwrap().to_string(),
-            "http://127.0.0.1:8080/api/users?x=1"
+            u.target(&pq("/api/users?x=1")).unwrap().to_string(),
+            "/api/users?x=1"
         );
         let u = Upstream::parse("http://localhost:8000/v1/").unwrap();
         assert_eq!(u.to_string(), "http://localhost:8000/v1");
         assert_eq!(
-            u.target("/users").unwrap().to_string(),
-            "http://localhost:8000/v1/users"
+            u.target(&pq("/users?a")).unwrap().to_string(),
+            "/v1/users?a"
         );
         for (bad, says) in [
             ("https://api.example.com", "plain HTTP"),
