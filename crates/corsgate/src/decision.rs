@@ -155,27 +155,31 @@ pub enum ActualCors {
 impl Policy {
     /// Decides a request from its method and headers. Allocation-free.
     pub fn decide<'r>(&self, method: &Method, headers: &'r HeaderMap) -> Decision<'r> {
-        let Some(origin_value) = headers.get(ORIGIN) else {
+        // An OPTIONS request may be a preflight, which reads four request headers: one walk over
+        // the fields finds them all (see `preflight::Fields`). Any other request reads one.
+        let (origin, fields) = if method == Method::OPTIONS {
+            let fields = preflight::Fields::of(headers);
+            (fields.origin, Some(fields))
+        } else {
+            (headers.get(ORIGIN), None)
+        };
+        let Some(origin_value) = origin else {
             return Decision {
                 kind: RequestKind::NotCors,
                 reason: Reason::NoOrigin,
                 origin: None,
             };
         };
-        let acrm = if method == Method::OPTIONS {
-            headers.get(http::header::ACCESS_CONTROL_REQUEST_METHOD)
-        } else {
-            None
-        };
-        let kind = if acrm.is_some() {
+        let preflight = fields.filter(|f| f.acrm.is_some());
+        let kind = if preflight.is_some() {
             RequestKind::Preflight
         } else {
             RequestKind::Actual
         };
         let reason = match self.check_origin(origin_value) {
             Err(r) => r,
-            Ok(by) => match acrm {
-                Some(acrm) => preflight::check(self, acrm, headers)
+            Ok(by) => match preflight {
+                Some(fields) => preflight::check(self, &fields, headers)
                     .map_or_else(|r| r, |()| Reason::Allowed(by)),
                 None => Reason::Allowed(by),
             },
