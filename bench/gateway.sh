@@ -8,20 +8,22 @@
 # policy (config written below: `add_header ... always`, preflights answered by nginx, the
 # upstream's Access-Control-* hidden, keep-alive to the upstream); then runs wrk against the three,
 # alternating (direct, corsgate, nginx, direct, ...) for ROUNDS rounds, and prints requests/s, p50
-# and p99 for each (the median over the rounds) and the ratios corsgate/nginx and corsgate/direct,
+# and p99 for each (the median over the rounds) and the ratios corsgate/nginx and corsgate/direct
+# (each the median of the per-round ratios: runs of one round are seconds apart, so a ratio within
+# a round is steadier than one between medians when the machine's speed drifts),
 # plus the CPU time the gateway process(es) used per request (from /proc; steadier than req/s on a
 # small shared machine, where wrk, the upstream and the gateway compete for the same cores).
 # A second table does the same for preflights (answered by the gateway; direct has no CORS).
 # Everything it started is stopped when it ends; every run is bounded by DURATION.
 #
 # Needs: cargo, wrk and nginx (Debian: apt-get install -y wrk nginx), curl, python3.
-# Knobs (environment): DURATION=10 (seconds per run) ROUNDS=3 CONNECTIONS=32 THREADS=2
+# Knobs (environment): DURATION=6 (seconds per run) ROUNDS=5 CONNECTIONS=32 THREADS=2
 #                      UPSTREAM_PORT=18901 CORSGATE_PORT=18902 NGINX_PORT=18903
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=${DURATION:-10}
-ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-6}
+ROUNDS=${ROUNDS:-5}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 UPSTREAM_PORT=${UPSTREAM_PORT:-18901}
@@ -263,8 +265,9 @@ import os, re, statistics, sys
 runs = sys.argv[1]
 unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 data = {}
-for name in sorted(os.listdir(runs)):
-    scenario, target, _round = name.split(".")
+by_round = {}
+for name in sorted(os.listdir(runs), key=lambda n: (n.split(".")[0], n.split(".")[1], int(n.split(".")[2]))):
+    scenario, target, rnd = name.split(".")
     text = open(os.path.join(runs, name)).read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
     total = int(re.search(r"(\d+) requests in", text).group(1))
@@ -274,10 +277,18 @@ for name in sorted(os.listdir(runs)):
     g, up, hz = map(int, re.search(r"cpu_ticks gateway=(\d+) upstream=(\d+) hz=(\d+)", text).groups())
     cpu = g / hz * 1e6 / total if target != "direct" else float("nan")
     data.setdefault((scenario, target), []).append((rps, lat["50"], lat["99"], cpu))
+    by_round.setdefault((scenario, target), {})[int(rnd)] = (rps, lat["50"], lat["99"], cpu)
 
 def med(scenario, target):
     rows = data[(scenario, target)]
     return tuple(statistics.median(r[i] for r in rows) for i in range(4))
+
+def ratios(scenario, a, b):
+    """Per metric: the median over rounds of a/b within the round, and the per-round req/s ratios."""
+    ra, rb = by_round[(scenario, a)], by_round[(scenario, b)]
+    rounds = sorted(set(ra) & set(rb))
+    per = [[ra[r][i] / rb[r][i] for r in rounds] for i in range(4)]
+    return [statistics.median(p) for p in per], per[0]
 
 for scenario, targets, note in [
     ("actual", ["direct", "corsgate", "nginx"], "GET /api/users with Origin (forwarded to the upstream)"),
@@ -290,12 +301,13 @@ for scenario, targets, note in [
         rps, p50, p99, cpu = med(scenario, t)
         shown = "-" if t == "direct" else f"{cpu:.1f}"
         print(f"  {t:<10}{rps:>12.0f}{p50:>10.3f}{p99:>10.3f}{shown:>20}")
-    cg = med(scenario, "corsgate")
-    ng = med(scenario, "nginx")
-    print(f"  corsgate/nginx : req/s x{cg[0] / ng[0]:.2f}, p50 x{cg[1] / ng[1]:.2f}, p99 x{cg[2] / ng[2]:.2f}, CPU/req x{cg[3] / ng[3]:.2f}")
+    r, per = ratios(scenario, "corsgate", "nginx")
+    rounds = " ".join(f"{x:.2f}" for x in per)
+    print(f"  corsgate/nginx : req/s x{r[0]:.2f}, p50 x{r[1]:.2f}, p99 x{r[2]:.2f}, CPU/req x{r[3]:.2f}  (req/s by round: {rounds})")
     if "direct" in targets:
-        d = med(scenario, "direct")
-        print(f"  corsgate/direct: req/s x{cg[0] / d[0]:.2f}, p50 x{cg[1] / d[1]:.2f}, p99 x{cg[2] / d[2]:.2f}")
+        r, per = ratios(scenario, "corsgate", "direct")
+        rounds = " ".join(f"{x:.2f}" for x in per)
+        print(f"  corsgate/direct: req/s x{r[0]:.2f}, p50 x{r[1]:.2f}, p99 x{r[2]:.2f}  (req/s by round: {rounds})")
 EOF
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(nginx -v 2>&1); $(wrk -v 2>&1 | head -n1)"
