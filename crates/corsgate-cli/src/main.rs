@@ -263,11 +263,7 @@ fn config_command(config: Option<PathBuf>, flags: &FlagValues, json: bool) -> Ex
             listen.to_string(),
             loaded.source_of("listen")
         );
-        for (key, value) in &loaded.gateway.rows() {
-            let shown = json_to_toml(value);
-            println!("{key:<22} = {shown:<44} # {}", loaded.source_of(key));
-        }
-        for (key, value) in &rows {
+        for (key, value) in rows.iter().chain(&loaded.gateway.rows()) {
             let shown = json_to_toml(value);
             println!("{key:<22} = {shown:<44} # {}", loaded.source_of(key));
         }
