@@ -226,8 +226,9 @@ fn regex_warnings(src: &str, re: &Regex, warnings: &mut Vec<ConfigWarning>) {
     }
 }
 
-/// A `.` outside a character class, not escaped, with a name character on both sides
-/// (`myapp.com`); `.*` and `.+` are deliberate wildcards and are not reported.
+/// A `.` outside a character class, not escaped, between a name character or a group and a name
+/// character (`myapp.com`, `(www|app).myapp`); `.*` and `.+` are deliberate wildcards and are not
+/// reported.
 fn has_unescaped_domain_dot(src: &str) -> bool {
     let b = src.as_bytes();
     let mut in_class = false;
@@ -239,7 +240,9 @@ fn has_unescaped_domain_dot(src: &str) -> bool {
             b']' => in_class = false,
             b'.' if !in_class => {
                 let name = |c: u8| c.is_ascii_alphanumeric() || c == b'-';
-                if i > 0 && name(b[i - 1]) && b.get(i + 1).copied().is_some_and(name) {
+                // A name or a group on the left (`(www|app).myapp`), a name on the right.
+                let left = i > 0 && (name(b[i - 1]) || b[i - 1] == b')');
+                if left && b.get(i + 1).copied().is_some_and(name) {
                     return true;
                 }
             }
@@ -315,6 +318,8 @@ mod tests {
 
     #[test]
     fn sloppy_regexes_warn() {
+        let w = warnings_for(r"https://(www|app).myapp\.com");
+        assert!(w.iter().any(|w| w.message.contains("unescaped")), "{w:?}");
         let w = warnings_for(r"https://.*\.myapp.com");
         assert!(w.iter().any(|w| w.message.contains("unescaped")), "{w:?}");
         let w = warnings_for(r"https://.*myapp\.com");
