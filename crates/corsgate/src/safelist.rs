@@ -97,6 +97,8 @@ pub(crate) const OWS: u8 = 4;
 pub(crate) const COMMA: u8 = 8;
 /// Allowed by `HeaderValue::to_str`: visible ASCII, space or tab.
 pub(crate) const VISIBLE: u8 = 16;
+/// A lower-case `TCHAR` or a comma: what browsers' header lists are made of.
+pub(crate) const PLAIN_LIST: u8 = 32;
 
 /// RFC 9110 `tchar` (letters, digits and ``!#$%&'*+-.^_`|~``), whitespace, comma, and what
 /// `HeaderValue::to_str` accepts, for every byte.
@@ -138,6 +140,8 @@ pub(crate) const CLASS: [u8; 256] = {
         }
         if c.is_ascii_uppercase() {
             class |= UPPER;
+        } else if class & TCHAR != 0 || c == b',' {
+            class |= PLAIN_LIST;
         }
         t[b] = class;
         b += 1;
@@ -171,6 +175,9 @@ mod tests {
         for b in 0..=255u8 {
             let visible = b == b'\t' || (0x20..0x7f).contains(&b);
             assert_eq!(CLASS[b as usize] & VISIBLE != 0, visible, "{b}");
+            let plain =
+                b == b',' || (is_token(&char::from(b).to_string()) && !b.is_ascii_uppercase());
+            assert_eq!(CLASS[b as usize] & PLAIN_LIST != 0, plain, "{b}");
         }
     }
 }
