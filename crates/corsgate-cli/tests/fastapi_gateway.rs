@@ -274,3 +274,114 @@ async fn fastapi_errors_reach_the_browser_with_cors_headers() {
         assert_eq!(r.header("access-control-allow-credentials"), Some("true"));
     }
 }
+
+fn check_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, stdout, stderr) = run(corsgate(dir.path()).arg("check").args(args).arg("--json"));
+    let v = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("no JSON ({e}): {stderr}"));
+    (out.status.code().unwrap_or(-1), v)
+}
+
+/// `corsgate check` shows what the browser does: blocked direct (with the FastAPI fix), allowed
+/// through the gateway.
+#[test]
+fn check_blocks_direct_and_allows_through_the_gateway() {
+    let Some(app) = start_fastapi() else { return };
+    let (_dir, gw) = gateway(&app);
+    let request = |url: String| {
+        vec![
+            url,
+            "--origin".into(),
+            APP.into(),
+            "-X".into(),
+            "POST".into(),
+            "-H".into(),
+            "Content-Type: application/json".into(),
+            "-H".into(),
+            "Authorization: Bearer token123".into(),
+            "--credentials".into(),
+            "include".into(),
+        ]
+    };
+    let direct = request(app.url("/api/users"));
+    let (code, v) = check_json(&direct.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(
+        v["error"]["cors_error"],
+        "PreflightMissingAllowOriginHeader"
+    );
+    assert_eq!(v["error"]["server"], "FastAPI/Starlette");
+    assert!(v["error"]["fix"]
+        .as_str()
+        .unwrap()
+        .contains("CORSMiddleware"));
+
+    let through = request(gw.url("/api/users"));
+    let (code, v) = check_json(&through.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["preflight"]["status"], 200);
+    assert!(v["error"].is_null());
+}
+
+/// Real Chromium: a page's credentialed fetch() to the FastAPI app fails direct and works through
+/// the gateway, and its console line for the direct call is the one `check` predicts.
+#[test]
+fn chromium_uses_the_fastapi_app_through_the_gateway() {
+    let Some(app) = start_fastapi() else { return };
+    let Some(mut chrome) = support::chromium::Chromium::launch(&[]) else {
+        return;
+    };
+    let page = support::scripted::start();
+    let origin = format!("http://{}", page.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let gw = serve(
+        &mut corsgate(dir.path()),
+        &["--upstream", &app.base, "--allow-origin", &origin],
+    );
+    chrome.open(&page.url("/page?a_header=content-type:text/html"));
+    let script = |url: &str| {
+        format!(
+            "(async () => {{ try {{ const r = await fetch({}, {{method: 'POST', credentials: 'include', headers: {{'Content-Type': 'application/json', 'Authorization': 'Bearer token123'}}, body: JSON.stringify({{name: 'Carol', email: 'carol@example.com'}})}}); return {{ok: true, status: r.status, body: await r.json()}}; }} catch (e) {{ return {{ok: false, error: String(e)}}; }} }})()",
+            serde_json::json!(url)
+        )
+    };
+    let through = chrome.eval(&script(&gw.url("/api/users")));
+    assert_eq!(through["ok"], true, "{through}");
+    assert_eq!(through["body"]["name"], "Carol", "{through}");
+    let list = chrome.eval(&format!(
+        "fetch({}, {{credentials: 'include'}}).then(r => r.json())",
+        serde_json::json!(gw.url("/api/users"))
+    ));
+    assert_eq!(list[0]["name"], "Alice", "{list}");
+
+    let direct_url = app.url("/api/users");
+    let direct = chrome.eval(&script(&direct_url));
+    assert_eq!(direct["ok"], false, "{direct}");
+    let console = chrome
+        .wait_event(Duration::from_secs(5), |e| {
+            e["method"] == "Log.entryAdded"
+                && e["params"]["entry"]["source"] == "javascript"
+                && e["params"]["entry"]["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains(&direct_url))
+        })
+        .expect("Chromium logged the CORS error");
+    let (code, v) = check_json(&[
+        &direct_url,
+        "--origin",
+        &origin,
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-H",
+        "Authorization: Bearer token123",
+        "--credentials",
+        "include",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        v["error"]["console_message"], console["params"]["entry"]["text"],
+        "check predicts Chromium's console line"
+    );
+}
