@@ -696,6 +696,7 @@ async fn a_large_body_streams_both_ways_in_bounded_memory() {
             .find_map(|l| l.strip_prefix("VmHWM:"))
             .and_then(|v| v.split_whitespace().next()?.parse().ok())
             .unwrap();
+        eprintln!("corsgate's peak RSS after streaming {TOTAL} bytes each way: {peak_kib} KiB");
         assert!(
             peak_kib < 48 * 1024,
             "corsgate's peak RSS was {peak_kib} KiB after streaming {TOTAL} bytes each way"
