@@ -1113,6 +1113,112 @@ async fn misbehaving_clients_and_upstreams_never_take_the_gateway_down() {
     assert_no_panic(&s);
 }
 
+/// A small deterministic generator (xorshift), so a failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// `valid` with a few bytes replaced, inserted or dropped, or cut short.
+fn mutate(rng: &mut Rng, valid: &[u8]) -> Vec<u8> {
+    const NASTY: &[u8] = b"\r\n:\0 \t,\x7f\xff0123456789abcdef-";
+    let mut out = valid.to_vec();
+    for _ in 0..1 + rng.below(4) {
+        let byte = NASTY[rng.below(NASTY.len())];
+        if out.is_empty() {
+            out.push(byte);
+            continue;
+        }
+        let at = rng.below(out.len());
+        match rng.below(4) {
+            0 => out[at] = byte,
+            1 => out.insert(at, byte),
+            2 => {
+                out.remove(at);
+            }
+            _ => out.truncate(at),
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mangled_responses_and_requests_never_panic_the_gateway() {
+    const VALID_RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+        Content-Length: 11\r\nVary: Accept-Encoding\r\nAccess-Control-Allow-Origin: *\r\n\r\n{\"ok\":true}";
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let reply = mutate(&mut rng, VALID_RESPONSE);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream.write_all(&reply).await;
+            });
+        }
+    });
+    let (_dir, s) = gateway(&format!("http://{addr}"), &["--read-timeout", "2s"]);
+    let client: Client<_, UpBody> = Client::builder(TokioExecutor::new()).build_http();
+    for _ in 0..64 {
+        let req = Request::post(s.url("/x"))
+            .header("origin", APP)
+            .body(full("data"))
+            .unwrap();
+        let answered = tokio::time::timeout(Duration::from_secs(10), async {
+            match client.request(req).await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let acao = resp
+                        .headers()
+                        .get_all("access-control-allow-origin")
+                        .iter()
+                        .count();
+                    let _ = resp.into_body().collect().await;
+                    Some((status, acao))
+                }
+                Err(_) => None,
+            }
+        })
+        .await
+        .expect("the gateway answers (or closes) in time");
+        // Whatever status the mangled response carried (or 502 when it was not HTTP), exactly
+        // one ACAO; or the connection closed when the damage was past the head.
+        if let Some((status, acao)) = answered {
+            assert_eq!(
+                acao, 1,
+                "{status}: exactly one ACAO whatever the upstream sent"
+            );
+        }
+    }
+
+    const VALID_REQUEST: &[u8] =
+        b"POST /x?a=1 HTTP/1.1\r\nHost: gw\r\nOrigin: http://localhost:3000\r\n\
+        Content-Length: 4\r\nConnection: keep-alive, X-A\r\nX-A: 1\r\n\r\ndata";
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    for _ in 0..64 {
+        let junk = mutate(&mut rng, VALID_REQUEST);
+        let mut stream = TcpStream::connect(addr_of(&s)).await.unwrap();
+        let _ = stream.write_all(&junk).await;
+        let _ = stream.shutdown().await;
+        let mut buf = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut buf)).await;
+    }
+    let r = send("GET", &s.url("/__corsgate/health"), &[], "").await;
+    assert_eq!(r.status, 200);
+    assert_no_panic(&s);
+}
+
 // --- configuration ---------------------------------------------------------------------------
 
 #[test]
