@@ -235,15 +235,15 @@ fn head_size<B>(req: &Request<B>) -> usize {
         .fold(line, |n, (k, v)| n + k.as_str().len() + v.len() + 4)
 }
 
-/// Header fields never forwarded (besides those named by `Connection`).
-const HOP_BY_HOP: [HeaderName; 7] = [
+/// Header fields never forwarded (besides those named by `Connection`): RFC 9110 §7.6.1's list.
+/// (`Trailer` is end-to-end there, and hyper needs it to pass trailer fields on.)
+const HOP_BY_HOP: [HeaderName; 6] = [
     header::CONNECTION,
     HeaderName::from_static("keep-alive"),
     HeaderName::from_static("proxy-connection"),
     header::TE,
     header::TRANSFER_ENCODING,
     header::UPGRADE,
-    header::TRAILER,
 ];
 
 /// Removes the hop-by-hop fields; returns the `Upgrade` value when the message asked for (or
