@@ -38,6 +38,7 @@ impl Policy {
 
     /// Whether [`Policy::apply_actual`] does more than [`vary_origin`] for this request: the
     /// layer then keeps the policy for the response; otherwise it needs nothing of it.
+    #[cfg(feature = "tower")]
     pub(crate) fn actual_needs_policy(&self, cors: &ActualCors) -> bool {
         self.acao_star || matches!(cors, ActualCors::Allowed(_))
     }
