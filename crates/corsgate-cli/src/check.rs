@@ -1,6 +1,7 @@
 //! `corsgate check`: sends what a browser would send, judges it with the engine's browser half,
 //! and prints Chrome's verdict, its exact console message, the cause and the fix.
 
+use crate::client;
 use bytes::Bytes;
 use clap::{Args, ValueEnum};
 use corsgate::browser::{
@@ -128,7 +129,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let connector = match https_connector(args.cacert.as_deref()) {
+    let connector = match client::https_connector(args.cacert.as_deref()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
@@ -168,44 +169,10 @@ pub fn run(args: CheckArgs) -> ExitCode {
     }
 }
 
-type Connector = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
-
-/// http and https, trusting the webpki roots plus the `--cacert` certificates.
-fn https_connector(cacert: Option<&std::path::Path>) -> Result<Connector, String> {
-    use rustls_pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(path) = cacert {
-        let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
-            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| format!("cannot read CA certificates from {}: {e}\n  fix: pass a PEM file with -----BEGIN CERTIFICATE----- blocks", path.display()))?;
-        if certs.is_empty() {
-            return Err(format!("{} holds no certificate\n  fix: pass a PEM file with -----BEGIN CERTIFICATE----- blocks", path.display()));
-        }
-        for cert in certs {
-            roots
-                .add(cert)
-                .map_err(|e| format!("{}: unusable CA certificate: {e}", path.display()))?;
-        }
-    }
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| format!("TLS set-up failed: {e}"))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(config)
-        .https_or_http()
-        .enable_http1()
-        .build())
-}
-
 /// Runs the state machine, sending each request it asks for.
 async fn drive(
     mut fetch: Fetch,
-    connector: Connector,
+    connector: client::Connector,
     timeout: Duration,
 ) -> Result<Outcome, String> {
     let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
@@ -250,45 +217,11 @@ where
                 timeout.as_secs_f64()
             )
         })?
-        .map_err(|e| connect_error(&e, &host, port))?;
+        .map_err(|e| client::describe_error(&e, &format!("{host}:{port}")))?;
     let (parts, body) = response.into_parts();
     // The body does not matter to CORS; drain a bounded amount so the connection closes cleanly.
     let _ = tokio::time::timeout(timeout, Limited::new(body, 1 << 20).collect()).await;
     Ok((parts.status, parts.headers))
-}
-
-fn connect_error(e: &hyper_util::client::legacy::Error, host: &str, port: u16) -> String {
-    let mut source: Option<&dyn std::error::Error> = Some(e);
-    let mut detail = e.to_string();
-    let mut tls = false;
-    while let Some(s) = source {
-        detail = s.to_string();
-        // rustls errors arrive wrapped in io::Error by the TLS stream.
-        tls |= s.downcast_ref::<rustls::Error>().is_some()
-            || s.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some());
-        source = s.source();
-    }
-    // The wrapping differs between connector versions; rustls's messages are recognisable too.
-    let lower = detail.to_ascii_lowercase();
-    tls |= [
-        "certificate",
-        "tls",
-        "handshake",
-        "corrupt message",
-        "peer sent",
-        "alert",
-    ]
-    .iter()
-    .any(|w| lower.contains(w));
-    if e.is_connect() && tls {
-        format!("TLS error with {host}:{port}: {detail}\n  fix: for a private or self-signed CA pass --cacert FILE; check that the port speaks https")
-    } else if e.is_connect() {
-        format!("cannot connect to {host}:{port}: {detail} (is the server running?)")
-    } else {
-        format!("request to {host}:{port} failed: {detail}")
-    }
 }
 
 fn colour() -> bool {

@@ -1,6 +1,7 @@
 //! The `corsgate` command.
 
 mod check;
+mod client;
 mod config;
 mod demo;
 mod gateway;

@@ -5,6 +5,7 @@
 mod classify;
 mod probes;
 
+use crate::client;
 use bytes::Bytes;
 use clap::{Args, ValueEnum};
 use classify::{
@@ -196,47 +197,7 @@ struct Plan {
     headers: Vec<(HeaderName, HeaderValue)>,
     cookie: HeaderValue,
     timeout: Duration,
-    connector: Connector,
-}
-
-type Connector = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
-
-/// http and https, trusting the webpki roots plus the `--cacert` certificates.
-fn https_connector(cacert: Option<&std::path::Path>) -> Result<Connector, String> {
-    use rustls_pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(path) = cacert {
-        let fix = "fix: pass a PEM file with -----BEGIN CERTIFICATE----- blocks";
-        let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
-            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| {
-                format!(
-                    "cannot read CA certificates from {}: {e}\n  {fix}",
-                    path.display()
-                )
-            })?;
-        if certs.is_empty() {
-            return Err(format!("{} holds no certificate\n  {fix}", path.display()));
-        }
-        for cert in certs {
-            roots
-                .add(cert)
-                .map_err(|e| format!("{}: unusable CA certificate: {e}", path.display()))?;
-        }
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| format!("TLS set-up failed: {e}"))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(config)
-        .https_or_http()
-        .enable_http1()
-        .build())
+    connector: client::Connector,
 }
 
 fn prepare(args: &ScanArgs) -> Result<Plan, String> {
@@ -372,7 +333,7 @@ fn prepare(args: &ScanArgs) -> Result<Plan, String> {
         headers,
         cookie,
         timeout: Duration::from_secs_f64(args.timeout),
-        connector: https_connector(args.cacert.as_deref())?,
+        connector: client::https_connector(args.cacert.as_deref())?,
     })
 }
 
@@ -592,7 +553,7 @@ struct RateLimit {
 }
 
 struct Sender {
-    client: Client<Connector, Empty<Bytes>>,
+    client: Client<client::Connector, Empty<Bytes>>,
     url: String,
     headers: Vec<(HeaderName, HeaderValue)>,
     cookie: HeaderValue,
@@ -675,7 +636,7 @@ impl Sender {
         let response = tokio::time::timeout(self.timeout, self.client.request(req))
             .await
             .map_err(|_| format!("no response within {} s", self.timeout.as_secs_f64()))?
-            .map_err(|e| connect_error(&e))?;
+            .map_err(|e| client::describe_error(&e, &self.url))?;
         let (parts, body) = response.into_parts();
         // The body does not matter; drain a bounded amount so the connection can be reused.
         let _ = tokio::time::timeout(self.timeout, Limited::new(body, 1 << 20).collect()).await;
@@ -696,20 +657,6 @@ impl Sender {
             acam: joined("access-control-allow-methods"),
             acah: joined("access-control-allow-headers"),
         })
-    }
-}
-
-fn connect_error(e: &hyper_util::client::legacy::Error) -> String {
-    let mut source: Option<&dyn std::error::Error> = Some(e);
-    let mut detail = e.to_string();
-    while let Some(s) = source {
-        detail = s.to_string();
-        source = s.source();
-    }
-    if e.is_connect() {
-        format!("cannot connect: {detail} (is the server running?)")
-    } else {
-        format!("request failed: {detail}")
     }
 }
 
