@@ -121,9 +121,7 @@ pub fn advise(outcome: &Outcome, req: &PageRequest) -> Option<Advice> {
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
     };
     let method = req.method.trim().to_string();
-    let method = if ["delete", "get", "head", "options", "post", "put"]
-        .contains(&method.to_ascii_lowercase().as_str())
-    {
+    let method = if crate::safelist::browser_normalises_method(&method) {
         method.to_ascii_uppercase()
     } else {
         method
