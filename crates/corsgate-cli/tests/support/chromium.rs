@@ -73,30 +73,45 @@ impl Chromium {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start chromium");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("DevTools listening on ") {
-                    let _ = tx.send(url.trim().to_string());
+        // Until the browser is owned by a `Chromium` (whose Drop kills it), a failed start
+        // must not leave it running.
+        let connected = (|| -> Result<WebSocket<TcpStream>, String> {
+            let stderr = child.stderr.take().ok_or("no stderr")?;
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    if let Some(url) = line.strip_prefix("DevTools listening on ") {
+                        let _ = tx.send(url.trim().to_string());
+                    }
                 }
+            });
+            let ws_url = rx
+                .recv_timeout(Duration::from_secs(30))
+                .map_err(|_| "chromium did not print its DevTools address".to_string())?;
+            let addr = ws_url
+                .trim_start_matches("ws://")
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let stream =
+                TcpStream::connect(&addr).map_err(|e| format!("connect to DevTools: {e}"))?;
+            let (ws, _) = tungstenite::client(ws_url.as_str(), stream)
+                .map_err(|e| format!("DevTools handshake: {e}"))?;
+            // Short reads from now on, so waiting for events can time out.
+            ws.get_ref()
+                .set_read_timeout(Some(Duration::from_millis(50)))
+                .map_err(|e| format!("read timeout: {e}"))?;
+            Ok(ws)
+        })();
+        let ws = match connected {
+            Ok(ws) => ws,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("cannot drive chromium: {e}");
             }
-        });
-        let ws_url = rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("chromium did not print its DevTools address");
-        let addr = ws_url
-            .trim_start_matches("ws://")
-            .split('/')
-            .next()
-            .expect("address")
-            .to_string();
-        let stream = TcpStream::connect(&addr).expect("connect to DevTools");
-        let (ws, _) = tungstenite::client(ws_url.as_str(), stream).expect("DevTools handshake");
-        // Short reads from now on, so waiting for events can time out.
-        ws.get_ref()
-            .set_read_timeout(Some(Duration::from_millis(50)))
-            .expect("read timeout");
+        };
         let mut chromium = Chromium {
             child,
             ws,
